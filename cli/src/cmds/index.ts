@@ -1,0 +1,4 @@
+import type { Command } from "../command.ts";
+
+/** Every `sotto` command. Each lives in its own module under cmds/<group>/. */
+export const commands: readonly Command[] = [];
