@@ -1,0 +1,51 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/**
+ * Every Prometheus metric the relay exports, on its own registry (several relays can share a process in
+ * tests). Every rejection, of a packet, a ticket, a frame or an API request, is counted by reason.
+ */
+export function createRelayMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "sotto_process_" });
+  const r = [registry];
+  return {
+    registry,
+    packetsIn: new Counter({ name: "sotto_packets_in_total", help: "Packet frames received", labelNames: ["from"] as const, registers: r }),
+    packetsOut: new Counter({ name: "sotto_packets_out_total", help: "Packets forwarded or delivered", labelNames: ["to"] as const, registers: r }),
+    packetsDropped: new Counter({ name: "sotto_packets_dropped_total", help: "Packets dropped, by reason", labelNames: ["reason"] as const, registers: r }),
+    framesRejected: new Counter({ name: "sotto_frames_rejected_total", help: "Link frames that failed to decode, by reason", labelNames: ["reason"] as const, registers: r }),
+    ticketsAccepted: new Counter({ name: "sotto_tickets_accepted_total", help: "Incoming tickets accepted", registers: r }),
+    ticketsRejected: new Counter({ name: "sotto_tickets_rejected_total", help: "Incoming tickets rejected, by reason", labelNames: ["reason"] as const, registers: r }),
+    ticketsIssued: new Counter({ name: "sotto_tickets_issued_total", help: "Outgoing tickets signed", registers: r }),
+    acksReceived: new Counter({ name: "sotto_acks_received_total", help: "Acks from the next hop, by outcome", labelNames: ["outcome"] as const, registers: r }),
+    acksSent: new Counter({ name: "sotto_acks_sent_total", help: "Acks sent upstream", registers: r }),
+    ackTimeouts: new Counter({ name: "sotto_ack_timeouts_total", help: "Forwarded packets the next hop never acknowledged", registers: r }),
+    revealsReceived: new Counter({ name: "sotto_reveals_received_total", help: "Responses revealed by payees, by outcome", labelNames: ["outcome"] as const, registers: r }),
+    receiptsRelayed: new Counter({ name: "sotto_receipts_relayed_total", help: "Delivery receipts carried back upstream", registers: r }),
+    earnedValue: new Counter({ name: "sotto_earned_value_total", help: "Value of incoming tickets whose response is known (token base units)", registers: r }),
+    settledValue: new Counter({ name: "sotto_settled_value_total", help: "Value redeemed on chain (token base units)", registers: r }),
+    settlements: new Counter({ name: "sotto_settlements_total", help: "Settlement transactions, by outcome", labelNames: ["outcome"] as const, registers: r }),
+    mailboxStored: new Counter({ name: "sotto_mailbox_stored_total", help: "Messages stored for offline recipients", registers: r }),
+    mailboxExpired: new Counter({ name: "sotto_mailbox_expired_total", help: "Mailbox messages expired unread", registers: r }),
+    apiRejected: new Counter({ name: "sotto_api_rejected_total", help: "Admin API requests rejected, by reason", labelNames: ["reason"] as const, registers: r }),
+    chainErrors: new Counter({ name: "sotto_chain_errors_total", help: "Failed JSON-RPC calls, by operation", labelNames: ["op"] as const, registers: r }),
+    queueDepth: new Gauge({ name: "sotto_queue_depth", help: "Packets waiting, by queue", labelNames: ["queue"] as const, registers: r }),
+    peers: new Gauge({ name: "sotto_peers", help: "Connected libp2p peers", registers: r }),
+    chainHealthy: new Gauge({ name: "sotto_chain_healthy", help: "1 when the last chain poll succeeded", registers: r }),
+    hopLatency: new Histogram({
+      name: "sotto_hop_latency_seconds",
+      help: "Time from receiving a packet to handing it to the next hop (excluding the mixing delay)",
+      buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1],
+      registers: r,
+    }),
+    ackLatency: new Histogram({
+      name: "sotto_ack_latency_seconds",
+      help: "Time from forwarding a packet to the next hop's ack",
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5],
+      registers: r,
+    }),
+    storeBatch: new Histogram({ name: "sotto_store_batch_size", help: "Writes per group commit", buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], registers: r }),
+  };
+}
+
+export type RelayMetrics = ReturnType<typeof createRelayMetrics>;

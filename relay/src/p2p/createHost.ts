@@ -1,0 +1,32 @@
+import { noise } from "@chainsafe/libp2p-noise";
+import { yamux } from "@chainsafe/libp2p-yamux";
+import { identify } from "@libp2p/identify";
+import type { PrivateKey } from "@libp2p/interface";
+import { tcp } from "@libp2p/tcp";
+import { webSockets } from "@libp2p/websockets";
+import { createLibp2p, type Libp2p } from "libp2p";
+
+export interface HostOptions {
+  privateKey?: PrivateKey;
+  /** Multiaddrs to listen on; `/ws` addresses get the WebSocket transport (browsers). Empty = dial only. */
+  listen: readonly string[];
+  announce?: readonly string[];
+}
+
+/**
+ * A libp2p host as every Sotto process uses it: TCP + WebSockets, Noise, Yamux.
+ *
+ * Yamux's default 16 MiB stream window exceeds the stream read buffer cap (4 MiB), so under load a stream
+ * aborts with StreamBufferError; a 2 MiB window keeps the sender within what the reader will buffer.
+ */
+export async function createHost(options: HostOptions): Promise<Libp2p> {
+  return createLibp2p({
+    ...(options.privateKey ? { privateKey: options.privateKey } : {}),
+    addresses: { listen: [...options.listen], announce: [...(options.announce ?? [])] },
+    transports: [tcp(), webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: 2 * 1024 * 1024 } } as Parameters<typeof yamux>[0])],
+    services: { identify: identify() },
+    connectionManager: { maxConnections: 1_000 },
+  });
+}

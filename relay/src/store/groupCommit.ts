@@ -1,0 +1,51 @@
+/**
+ * Group commit: writes queued during one turn of the event loop run in a single SQLite transaction, and
+ * each caller's promise resolves only after that transaction committed. One fsync (or WAL append) serves
+ * hundreds of packets, and nothing is acknowledged before it is on disk.
+ */
+export class GroupCommit {
+  #pending: { write: () => void; resolve: () => void; reject: (error: Error) => void }[] = [];
+  #scheduled = false;
+  #closed = false;
+  readonly #runTransaction: (writes: (() => void)[]) => void;
+  readonly #onBatch: ((size: number, ms: number) => void) | undefined;
+
+  constructor(runTransaction: (writes: (() => void)[]) => void, onBatch?: (size: number, ms: number) => void) {
+    this.#runTransaction = runTransaction;
+    this.#onBatch = onBatch;
+  }
+
+  /** Queues `write` for the next transaction; resolves once it is committed. */
+  submit(write: () => void): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("store is closed"));
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ write, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits everything queued now (also called on shutdown). */
+  flush(): void {
+    this.#scheduled = false;
+    const batch = this.#pending;
+    if (batch.length === 0) return;
+    this.#pending = [];
+    const started = performance.now();
+    try {
+      this.#runTransaction(batch.map((entry) => entry.write));
+    } catch (error) {
+      for (const entry of batch) entry.reject(error as Error);
+      return;
+    }
+    this.#onBatch?.(batch.length, performance.now() - started);
+    for (const entry of batch) entry.resolve();
+  }
+
+  close(): void {
+    this.flush();
+    this.#closed = true;
+  }
+}

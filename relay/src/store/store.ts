@@ -1,0 +1,382 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { GroupCommit } from "./groupCommit.ts";
+import { SCHEMA_VERSION, schemaSql } from "./schema.ts";
+
+/** uint128 → sortable text (32 hex digits). */
+export function encodeAmount(value: bigint): string {
+  return value.toString(16).padStart(32, "0");
+}
+export function decodeAmount(text: string): bigint {
+  return BigInt(`0x${text}`);
+}
+
+export interface IncomingChannelRow {
+  channelId: Uint8Array;
+  payer: Uint8Array;
+  epoch: bigint;
+  lastIndex: bigint;
+  lastBase: bigint;
+  revealed: bigint;
+  bestCumulative: bigint;
+}
+
+export interface IncomingTicketRow {
+  channelId: Uint8Array;
+  epoch: bigint;
+  index: bigint;
+  cumulative: bigint;
+  amountIn: bigint;
+  challenge: Uint8Array;
+  signature: Uint8Array;
+  response: Uint8Array | null;
+  receivedAt: number;
+}
+
+export interface OutgoingChannelRow {
+  channelId: Uint8Array;
+  payee: Uint8Array;
+  epoch: bigint;
+  nextIndex: bigint;
+  confirmed: bigint;
+}
+
+export interface OutgoingTicketRow {
+  challenge: Uint8Array;
+  channelId: Uint8Array;
+  epoch: bigint;
+  amount: bigint;
+  issuedAt: number;
+}
+
+export interface MailboxEntry {
+  id: number;
+  recipient: Uint8Array;
+  frame: Uint8Array;
+  challengeIn: Uint8Array | null;
+  upstream: string | null;
+  ackSecret: Uint8Array | null;
+  receivedAt: number;
+  expiresAt: number;
+}
+
+export type SettlementStatus = "planned" | "submitted" | "confirmed" | "failed";
+
+export interface SettlementRow {
+  id: number;
+  status: SettlementStatus;
+  txHash: string | null;
+  nonce: number | null;
+  items: string;
+  total: bigint;
+  gasUsed: bigint | null;
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+type Row = Record<string, unknown>;
+const buf = (v: unknown) => new Uint8Array(v as Buffer);
+const bufOrNull = (v: unknown) => (v == null ? null : new Uint8Array(v as Buffer));
+
+/**
+ * The relay's durable state in one SQLite file (WAL). Reads are synchronous; writes go through
+ * `commit(...)`, which groups them into one transaction per event-loop turn and resolves after commit.
+ */
+export class Store {
+  readonly db: Database.Database;
+  readonly #group: GroupCommit;
+  readonly #s: Record<string, Database.Statement>;
+
+  constructor(path: string, options: { synchronous?: "normal" | "full"; onBatch?: (size: number, ms: number) => void } = {}) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+    this.db.pragma("busy_timeout = 5000");
+    this.db.exec(schemaSql);
+    const version = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as Row | undefined;
+    if (!version) this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    else if (Number(version.value) !== SCHEMA_VERSION) {
+      throw new Error(`database ${path} has schema version ${String(version.value)}, this relay expects ${SCHEMA_VERSION}; use a matching relay version or a fresh data directory`);
+    }
+    const transaction = this.db.transaction((writes: (() => void)[]) => {
+      for (const write of writes) write();
+    });
+    this.#group = new GroupCommit((writes) => transaction(writes), options.onBatch);
+    const p = (sql: string) => this.db.prepare(sql);
+    this.#s = {
+      replayInsert: p("INSERT OR IGNORE INTO replay_tags (tag, expires_at) VALUES (?, ?)"),
+      replayHas: p("SELECT 1 FROM replay_tags WHERE tag = ?"),
+      replayLive: p("SELECT tag, expires_at FROM replay_tags WHERE expires_at > ?"),
+      replayPrune: p("DELETE FROM replay_tags WHERE expires_at <= ?"),
+      inChannelUpsert: p(`INSERT INTO incoming_channels (channel_id, payer, epoch, last_index, last_base, revealed, best_cumulative)
+        VALUES (@channelId, @payer, @epoch, @lastIndex, @lastBase, @revealed, @bestCumulative)
+        ON CONFLICT (channel_id) DO UPDATE SET payer = excluded.payer, epoch = excluded.epoch, last_index = excluded.last_index,
+          last_base = excluded.last_base, revealed = excluded.revealed, best_cumulative = excluded.best_cumulative`),
+      inChannelAll: p("SELECT * FROM incoming_channels"),
+      inTicketInsert: p(`INSERT OR IGNORE INTO incoming_tickets (channel_id, epoch, idx, cumulative, amount_in, challenge, signature, response, received_at)
+        VALUES (@channelId, @epoch, @index, @cumulative, @amountIn, @challenge, @signature, @response, @receivedAt)`),
+      inTicketRespond: p("UPDATE incoming_tickets SET response = ? WHERE channel_id = ? AND epoch = ? AND idx = ?"),
+      inTicketByChallenge: p("SELECT * FROM incoming_tickets WHERE challenge = ? LIMIT 1"),
+      inTicketBest: p("SELECT * FROM incoming_tickets WHERE channel_id = ? AND epoch = ? AND response IS NOT NULL ORDER BY cumulative DESC LIMIT 1"),
+      inTicketPruneSettled: p("DELETE FROM incoming_tickets WHERE channel_id = ? AND (epoch != ? OR cumulative <= ?)"),
+      inTicketPruneUnanswered: p("DELETE FROM incoming_tickets WHERE response IS NULL AND received_at <= ?"),
+      inTicketCount: p("SELECT COUNT(*) AS n FROM incoming_tickets WHERE response IS NOT NULL"),
+      inTicketAll: p("SELECT * FROM incoming_tickets ORDER BY channel_id, epoch, idx"),
+      outChannelUpsert: p(`INSERT INTO outgoing_channels (channel_id, payee, epoch, next_index, confirmed)
+        VALUES (@channelId, @payee, @epoch, @nextIndex, @confirmed)
+        ON CONFLICT (channel_id) DO UPDATE SET payee = excluded.payee, epoch = excluded.epoch, next_index = excluded.next_index, confirmed = excluded.confirmed`),
+      outChannelAll: p("SELECT * FROM outgoing_channels"),
+      outTicketInsert: p("INSERT OR REPLACE INTO outgoing_tickets (challenge, channel_id, epoch, amount, issued_at) VALUES (?, ?, ?, ?, ?)"),
+      outTicketGet: p("SELECT * FROM outgoing_tickets WHERE challenge = ?"),
+      outTicketDelete: p("DELETE FROM outgoing_tickets WHERE challenge = ?"),
+      outTicketPrune: p("DELETE FROM outgoing_tickets WHERE issued_at <= ?"),
+      mailInsert: p(`INSERT INTO mailbox (recipient, frame, challenge_in, upstream, ack_secret, received_at, expires_at)
+        VALUES (@recipient, @frame, @challengeIn, @upstream, @ackSecret, @receivedAt, @expiresAt)`),
+      mailList: p("SELECT * FROM mailbox WHERE recipient = ? AND expires_at > ? ORDER BY id LIMIT ?"),
+      mailGet: p("SELECT * FROM mailbox WHERE id = ?"),
+      mailDelete: p("DELETE FROM mailbox WHERE id = ?"),
+      mailUsage: p("SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(frame)), 0) AS bytes FROM mailbox WHERE recipient = ? AND expires_at > ?"),
+      mailStats: p("SELECT COUNT(*) AS n, COUNT(DISTINCT recipient) AS recipients, COALESCE(SUM(LENGTH(frame)), 0) AS bytes FROM mailbox WHERE expires_at > ?"),
+      mailExpired: p("SELECT * FROM mailbox WHERE expires_at <= ?"),
+      settleInsert: p("INSERT INTO settlements (status, items, total, created_at, updated_at) VALUES ('planned', ?, ?, ?, ?)"),
+      settleUpdate: p("UPDATE settlements SET status = @status, tx_hash = @txHash, nonce = @nonce, gas_used = @gasUsed, error = @error, updated_at = @updatedAt WHERE id = @id"),
+      settleByStatus: p("SELECT * FROM settlements WHERE status = ? ORDER BY id"),
+      settleRecent: p("SELECT * FROM settlements ORDER BY id DESC LIMIT ?"),
+      settleTotals: p("SELECT status, COUNT(*) AS n FROM settlements GROUP BY status"),
+      settleConfirmed: p("SELECT total FROM settlements WHERE status = 'confirmed'"),
+    };
+  }
+
+  /** Runs `write` in the next group transaction; resolves once committed. */
+  commit(write: () => void): Promise<void> {
+    return this.#group.submit(write);
+  }
+
+  /** Runs `write` in its own transaction now. */
+  writeNow<T>(write: () => T): T {
+    return this.db.transaction(write)();
+  }
+
+  close(): void {
+    this.#group.close();
+    this.db.close();
+  }
+
+  // Replay tags
+
+  addReplayTag(tag: Uint8Array, expiresAt: number): void {
+    this.#s.replayInsert!.run(tag, expiresAt);
+  }
+  hasReplayTag(tag: Uint8Array): boolean {
+    return this.#s.replayHas!.get(tag) !== undefined;
+  }
+  liveReplayTags(now: number): { tag: Uint8Array; expiresAt: number }[] {
+    return (this.#s.replayLive!.all(now) as Row[]).map((r) => ({ tag: buf(r.tag), expiresAt: Number(r.expires_at) }));
+  }
+  pruneReplayTags(now: number): number {
+    return this.#s.replayPrune!.run(now).changes;
+  }
+
+  // Incoming channels and tickets (payee side)
+
+  saveIncomingChannel(row: IncomingChannelRow): void {
+    this.#s.inChannelUpsert!.run({
+      channelId: row.channelId,
+      payer: row.payer,
+      epoch: encodeAmount(row.epoch),
+      lastIndex: row.lastIndex < 0n ? "-" : encodeAmount(row.lastIndex),
+      lastBase: encodeAmount(row.lastBase),
+      revealed: encodeAmount(row.revealed),
+      bestCumulative: encodeAmount(row.bestCumulative),
+    });
+  }
+  incomingChannels(): IncomingChannelRow[] {
+    return (this.#s.inChannelAll!.all() as Row[]).map((r) => ({
+      channelId: buf(r.channel_id),
+      payer: buf(r.payer),
+      epoch: decodeAmount(r.epoch as string),
+      lastIndex: r.last_index === "-" ? -1n : decodeAmount(r.last_index as string),
+      lastBase: decodeAmount(r.last_base as string),
+      revealed: decodeAmount(r.revealed as string),
+      bestCumulative: decodeAmount(r.best_cumulative as string),
+    }));
+  }
+  insertIncomingTicket(row: IncomingTicketRow): void {
+    this.#s.inTicketInsert!.run({
+      channelId: row.channelId,
+      epoch: encodeAmount(row.epoch),
+      index: encodeAmount(row.index),
+      cumulative: encodeAmount(row.cumulative),
+      amountIn: encodeAmount(row.amountIn),
+      challenge: row.challenge,
+      signature: row.signature,
+      response: row.response,
+      receivedAt: row.receivedAt,
+    });
+  }
+  setIncomingResponse(channelId: Uint8Array, epoch: bigint, index: bigint, response: Uint8Array): void {
+    this.#s.inTicketRespond!.run(response, channelId, encodeAmount(epoch), encodeAmount(index));
+  }
+  incomingTicketByChallenge(challenge: Uint8Array): IncomingTicketRow | undefined {
+    const r = this.#s.inTicketByChallenge!.get(challenge) as Row | undefined;
+    return r ? toIncomingTicket(r) : undefined;
+  }
+  bestIncomingTicket(channelId: Uint8Array, epoch: bigint): IncomingTicketRow | undefined {
+    const r = this.#s.inTicketBest!.get(channelId, encodeAmount(epoch)) as Row | undefined;
+    return r ? toIncomingTicket(r) : undefined;
+  }
+  /** Drops tickets of `channelId` that can no longer pay: other epochs, or cumulative ≤ settled. */
+  pruneSettledTickets(channelId: Uint8Array, epoch: bigint, settled: bigint): number {
+    return this.#s.inTicketPruneSettled!.run(channelId, encodeAmount(epoch), encodeAmount(settled)).changes;
+  }
+  pruneUnansweredTickets(receivedBefore: number): number {
+    return this.#s.inTicketPruneUnanswered!.run(receivedBefore).changes;
+  }
+  answeredTicketCount(): number {
+    return Number((this.#s.inTicketCount!.get() as Row).n);
+  }
+  allIncomingTickets(): IncomingTicketRow[] {
+    return (this.#s.inTicketAll!.all() as Row[]).map(toIncomingTicket);
+  }
+
+  // Outgoing channels and tickets (payer side)
+
+  saveOutgoingChannel(row: OutgoingChannelRow): void {
+    this.#s.outChannelUpsert!.run({
+      channelId: row.channelId,
+      payee: row.payee,
+      epoch: encodeAmount(row.epoch),
+      nextIndex: encodeAmount(row.nextIndex),
+      confirmed: encodeAmount(row.confirmed),
+    });
+  }
+  outgoingChannels(): OutgoingChannelRow[] {
+    return (this.#s.outChannelAll!.all() as Row[]).map((r) => ({
+      channelId: buf(r.channel_id),
+      payee: buf(r.payee),
+      epoch: decodeAmount(r.epoch as string),
+      nextIndex: decodeAmount(r.next_index as string),
+      confirmed: decodeAmount(r.confirmed as string),
+    }));
+  }
+  insertOutgoingTicket(row: OutgoingTicketRow): void {
+    this.#s.outTicketInsert!.run(row.challenge, row.channelId, encodeAmount(row.epoch), encodeAmount(row.amount), row.issuedAt);
+  }
+  outgoingTicket(challenge: Uint8Array): OutgoingTicketRow | undefined {
+    const r = this.#s.outTicketGet!.get(challenge) as Row | undefined;
+    return r
+      ? { challenge: buf(r.challenge), channelId: buf(r.channel_id), epoch: decodeAmount(r.epoch as string), amount: decodeAmount(r.amount as string), issuedAt: Number(r.issued_at) }
+      : undefined;
+  }
+  deleteOutgoingTicket(challenge: Uint8Array): void {
+    this.#s.outTicketDelete!.run(challenge);
+  }
+  pruneOutgoingTickets(issuedBefore: number): number {
+    return this.#s.outTicketPrune!.run(issuedBefore).changes;
+  }
+
+  // Mailbox
+
+  insertMail(entry: Omit<MailboxEntry, "id">): number {
+    return Number(this.#s.mailInsert!.run(entry).lastInsertRowid);
+  }
+  listMail(recipient: Uint8Array, now: number, limit: number): MailboxEntry[] {
+    return (this.#s.mailList!.all(recipient, now, limit) as Row[]).map(toMail);
+  }
+  mail(id: number): MailboxEntry | undefined {
+    const r = this.#s.mailGet!.get(id) as Row | undefined;
+    return r ? toMail(r) : undefined;
+  }
+  deleteMail(id: number): void {
+    this.#s.mailDelete!.run(id);
+  }
+  mailUsage(recipient: Uint8Array, now: number): { messages: number; bytes: number } {
+    const r = this.#s.mailUsage!.get(recipient, now) as Row;
+    return { messages: Number(r.n), bytes: Number(r.bytes) };
+  }
+  mailStats(now: number): { messages: number; recipients: number; bytes: number } {
+    const r = this.#s.mailStats!.get(now) as Row;
+    return { messages: Number(r.n), recipients: Number(r.recipients), bytes: Number(r.bytes) };
+  }
+  expiredMail(now: number): MailboxEntry[] {
+    return (this.#s.mailExpired!.all(now) as Row[]).map(toMail);
+  }
+
+  // Settlements
+
+  planSettlement(items: string, total: bigint, now: number): number {
+    return Number(this.#s.settleInsert!.run(items, encodeAmount(total), now, now).lastInsertRowid);
+  }
+  updateSettlement(id: number, fields: { status: SettlementStatus; txHash?: string | null; nonce?: number | null; gasUsed?: bigint | null; error?: string | null }, now: number): void {
+    const current = this.db.prepare("SELECT * FROM settlements WHERE id = ?").get(id) as Row | undefined;
+    if (!current) throw new Error(`no settlement ${id}`);
+    this.#s.settleUpdate!.run({
+      id,
+      status: fields.status,
+      txHash: fields.txHash !== undefined ? fields.txHash : current.tx_hash,
+      nonce: fields.nonce !== undefined ? fields.nonce : current.nonce,
+      gasUsed: fields.gasUsed !== undefined ? (fields.gasUsed === null ? null : fields.gasUsed.toString()) : current.gas_used,
+      error: fields.error !== undefined ? fields.error : current.error,
+      updatedAt: now,
+    });
+  }
+  settlementsWithStatus(status: SettlementStatus): SettlementRow[] {
+    return (this.#s.settleByStatus!.all(status) as Row[]).map(toSettlement);
+  }
+  recentSettlements(limit: number): SettlementRow[] {
+    return (this.#s.settleRecent!.all(limit) as Row[]).map(toSettlement);
+  }
+  settlementCounts(): Record<SettlementStatus, number> {
+    const counts: Record<SettlementStatus, number> = { planned: 0, submitted: 0, confirmed: 0, failed: 0 };
+    for (const r of this.#s.settleTotals!.all() as Row[]) counts[r.status as SettlementStatus] = Number(r.n);
+    return counts;
+  }
+  confirmedEarnings(): bigint {
+    return (this.#s.settleConfirmed!.all() as Row[]).reduce((sum, r) => sum + decodeAmount(r.total as string), 0n);
+  }
+}
+
+function toIncomingTicket(r: Row): IncomingTicketRow {
+  return {
+    channelId: buf(r.channel_id),
+    epoch: decodeAmount(r.epoch as string),
+    index: decodeAmount(r.idx as string),
+    cumulative: decodeAmount(r.cumulative as string),
+    amountIn: decodeAmount(r.amount_in as string),
+    challenge: buf(r.challenge),
+    signature: buf(r.signature),
+    response: bufOrNull(r.response),
+    receivedAt: Number(r.received_at),
+  };
+}
+
+function toMail(r: Row): MailboxEntry {
+  return {
+    id: Number(r.id),
+    recipient: buf(r.recipient),
+    frame: buf(r.frame),
+    challengeIn: bufOrNull(r.challenge_in),
+    upstream: (r.upstream as string | null) ?? null,
+    ackSecret: bufOrNull(r.ack_secret),
+    receivedAt: Number(r.received_at),
+    expiresAt: Number(r.expires_at),
+  };
+}
+
+function toSettlement(r: Row): SettlementRow {
+  return {
+    id: Number(r.id),
+    status: r.status as SettlementStatus,
+    txHash: (r.tx_hash as string | null) ?? null,
+    nonce: r.nonce == null ? null : Number(r.nonce),
+    items: r.items as string,
+    total: decodeAmount(r.total as string),
+    gasUsed: r.gas_used == null ? null : BigInt(r.gas_used as string),
+    error: (r.error as string | null) ?? null,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
