@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {ReentrancyLock} from "./utils/ReentrancyLock.sol";
+import {IRelayRegistry} from "./interfaces/IRelayRegistry.sol";
+
+/**
+ * @title RelayRegistry
+ * @dev Sotto's on-chain relay directory and staking contract (see {IRelayRegistry} for the life cycle).
+ *
+ * A wallet reads the whole directory with {getRelays} in a few paginated `eth_call`s; events let indexers
+ * follow changes. Route selection is stake-weighted over the relays whose `active` flag is set.
+ *
+ * The node key proves it consents to being bound to an operator with an EIP-712 `RelayBinding` signature over
+ * the operator, the whole record, the node's nonce and a deadline, so nobody can claim someone else's node or
+ * replay an old binding. Node signatures are ECDSA only (the node is a hot EOA).
+ *
+ * Onion keys are unique by x coordinate (a key and its negation count as the same key) and must be points of
+ * secp256k1.
+ *
+ * IMPORTANT: the staking token must be a plain ERC-20: fee-on-transfer or rebasing tokens are not supported.
+ */
+contract RelayRegistry is IRelayRegistry, EIP712, Nonces, ReentrancyLock {
+    using SafeERC20 for IERC20;
+
+    /// @notice Maximum length of a peer id in bytes (an identity multihash of an Ed25519 key is 38).
+    uint256 public constant MAX_PEER_ID_LENGTH = 64;
+    /// @notice Maximum number of multiaddrs per relay.
+    uint256 public constant MAX_MULTIADDRS = 8;
+    /// @notice Maximum length of one multiaddr in bytes.
+    uint256 public constant MAX_MULTIADDR_LENGTH = 256;
+
+    bytes32 private constant RELAY_BINDING_TYPEHASH = keccak256(
+        "RelayBinding(address operator,address node,bytes onionKey,bytes peerId,string[] multiaddrs,uint128 fee,uint256 nonce,uint64 deadline)"
+    );
+
+    /// @dev secp256k1 field prime and (p - 1) / 2, for the on-curve check of onion keys.
+    uint256 private constant _P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
+    uint256 private constant _HALF_P = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF7FFFFE17;
+
+    struct Relay {
+        // slot 0
+        address operator;
+        uint64 unbondingEnds;
+        uint8 onionKeyPrefix;
+        // slot 1
+        uint128 stake;
+        uint128 fee;
+        // slot 2
+        bytes32 onionKeyX;
+        bytes peerId;
+        string[] multiaddrs;
+    }
+
+    IERC20 private immutable _token;
+    uint128 private immutable _minimumStake;
+    uint64 private immutable _unbondingDelay;
+
+    mapping(address node => Relay) private _relays;
+    address[] private _nodes;
+    mapping(address node => uint256) private _positions; // index in `_nodes` plus one
+    mapping(bytes32 onionKeyX => address node) private _onionKeyNodes;
+
+    /**
+     * @param token_ The staking ERC-20.
+     * @param minimumStake_ Minimum stake of an active relay.
+     * @param unbondingDelay_ Seconds between {requestUnstake} and {withdraw}.
+     */
+    constructor(IERC20 token_, uint128 minimumStake_, uint64 unbondingDelay_) EIP712("Sotto RelayRegistry", "1") {
+        if (address(token_) == address(0)) revert RelayRegistryInvalidToken(address(token_));
+        _token = token_;
+        _minimumStake = minimumStake_;
+        _unbondingDelay = unbondingDelay_;
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function register(RelayParams calldata relay, uint128 amount, uint64 deadline, bytes calldata nodeSignature)
+        external
+        nonReentrant
+    {
+        address node = relay.node;
+        Relay storage r = _relays[node];
+        if (r.operator != address(0)) revert RelayRegistryNodeTaken(node, r.operator);
+        if (amount < _minimumStake) revert RelayRegistryStakeBelowMinimum(amount, _minimumStake);
+        _verifyBinding(relay, deadline, nodeSignature);
+
+        r.operator = msg.sender;
+        r.stake = amount;
+        _writeRecord(r, relay);
+        _nodes.push(node);
+        _positions[node] = _nodes.length;
+
+        _emitRegistered(relay, amount);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function addStake(address node, uint128 amount) external nonReentrant {
+        _addStake(node, amount);
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function addStakeWithPermit(
+        address node,
+        uint128 amount,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant {
+        try IERC20Permit(address(_token)).permit(msg.sender, address(this), amount, permitDeadline, v, r, s) {}
+            catch {}
+        _addStake(node, amount);
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function updateRelay(RelayParams calldata relay, uint64 deadline, bytes calldata nodeSignature)
+        external
+        nonReentrant
+    {
+        address node = relay.node;
+        Relay storage r = _mutableRelay(node);
+        _verifyBinding(relay, deadline, nodeSignature);
+
+        bytes32 oldX = r.onionKeyX;
+        _writeRecord(r, relay);
+        if (r.onionKeyX != oldX) delete _onionKeyNodes[oldX];
+
+        emit RelayUpdated(node, msg.sender, relay.onionKey, relay.peerId, relay.multiaddrs, relay.fee);
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function requestUnstake(address node) external {
+        Relay storage r = _mutableRelay(node);
+        uint64 unbondingEnds = uint64(block.timestamp) + _unbondingDelay;
+        r.unbondingEnds = unbondingEnds;
+        emit UnstakeRequested(node, msg.sender, r.stake, unbondingEnds);
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function cancelUnstake(address node) external {
+        Relay storage r = _operatedRelay(node);
+        if (r.unbondingEnds == 0) revert RelayRegistryNotUnbonding(node);
+        r.unbondingEnds = 0;
+        emit UnstakeCancelled(node, msg.sender, r.stake);
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function withdraw(address node) external nonReentrant {
+        Relay storage r = _operatedRelay(node);
+        uint64 unbondingEnds = r.unbondingEnds;
+        if (unbondingEnds == 0) revert RelayRegistryNotUnbonding(node);
+        if (block.timestamp < unbondingEnds) revert RelayRegistryUnbondingNotOver(node, unbondingEnds);
+
+        uint128 amount = r.stake;
+        delete _onionKeyNodes[r.onionKeyX];
+        delete _relays[node];
+        _removeNode(node);
+
+        emit StakeWithdrawn(node, msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function token() external view returns (address) {
+        return address(_token);
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function minimumStake() external view returns (uint128) {
+        return _minimumStake;
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function unbondingDelay() external view returns (uint64) {
+        return _unbondingDelay;
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function nonces(address node) public view override(IRelayRegistry, Nonces) returns (uint256) {
+        return super.nonces(node);
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function relayCount() external view returns (uint256) {
+        return _nodes.length;
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function getRelay(address node) external view returns (RelayInfo memory) {
+        if (_relays[node].operator == address(0)) revert RelayRegistryUnknownRelay(node);
+        return _relayInfo(node);
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function getRelays(uint256 offset, uint256 limit) external view returns (RelayInfo[] memory relays) {
+        uint256 count = _nodes.length;
+        if (offset >= count) return relays;
+        uint256 end = count - offset > limit ? offset + limit : count;
+        relays = new RelayInfo[](end - offset);
+        for (uint256 i = offset; i < end; ++i) {
+            relays[i - offset] = _relayInfo(_nodes[i]);
+        }
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function isActive(address node) external view returns (bool) {
+        Relay storage r = _relays[node];
+        return r.operator != address(0) && _isActive(r);
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function nodeOfOnionKey(bytes calldata onionKey) external view returns (address) {
+        if (onionKey.length != 33) return address(0);
+        address node = _onionKeyNodes[bytes32(onionKey[1:])];
+        if (node == address(0) || _relays[node].onionKeyPrefix != uint8(onionKey[0])) return address(0);
+        return node;
+    }
+
+    /// @inheritdoc IRelayRegistry
+    function hashRelayBinding(address operator, RelayParams calldata relay, uint256 nonce, uint64 deadline)
+        external
+        view
+        returns (bytes32)
+    {
+        return _hashRelayBinding(operator, relay, nonce, deadline);
+    }
+
+    /**
+     * @dev Checks the record's format and the node's signature of it for `msg.sender`, and uses the nonce.
+     */
+    function _verifyBinding(RelayParams calldata relay, uint64 deadline, bytes calldata nodeSignature) private {
+        _validateRecord(relay);
+        if (block.timestamp > deadline) revert RelayRegistryExpiredSignature(deadline);
+        bytes32 digest = _hashRelayBinding(msg.sender, relay, _useNonce(relay.node), deadline);
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, nodeSignature);
+        if (err != ECDSA.RecoverError.NoError || signer != relay.node) {
+            revert RelayRegistryInvalidSignature(relay.node, signer);
+        }
+    }
+
+    function _validateRecord(RelayParams calldata relay) private view {
+        if (!_isOnionKey(relay.onionKey)) revert RelayRegistryInvalidOnionKey(relay.onionKey);
+        uint256 peerIdLength = relay.peerId.length;
+        if (peerIdLength == 0 || peerIdLength > MAX_PEER_ID_LENGTH) {
+            revert RelayRegistryInvalidPeerId(peerIdLength, MAX_PEER_ID_LENGTH);
+        }
+        uint256 count = relay.multiaddrs.length;
+        if (count == 0 || count > MAX_MULTIADDRS) revert RelayRegistryInvalidMultiaddrCount(count, MAX_MULTIADDRS);
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 length = bytes(relay.multiaddrs[i]).length;
+            if (length == 0 || length > MAX_MULTIADDR_LENGTH) {
+                revert RelayRegistryInvalidMultiaddr(i, length, MAX_MULTIADDR_LENGTH);
+            }
+        }
+    }
+
+    function _hashRelayBinding(address operator, RelayParams calldata relay, uint256 nonce, uint64 deadline)
+        private
+        view
+        returns (bytes32)
+    {
+        string[] calldata multiaddrs = relay.multiaddrs;
+        bytes32[] memory hashes = new bytes32[](multiaddrs.length);
+        for (uint256 i = 0; i < multiaddrs.length; ++i) {
+            hashes[i] = keccak256(bytes(multiaddrs[i]));
+        }
+        bytes32 structHash = keccak256(
+            abi.encode(
+                RELAY_BINDING_TYPEHASH,
+                operator,
+                relay.node,
+                keccak256(relay.onionKey),
+                keccak256(relay.peerId),
+                keccak256(abi.encodePacked(hashes)),
+                relay.fee,
+                nonce,
+                deadline
+            )
+        );
+        return _hashTypedDataV4(structHash);
+    }
+
+    /**
+     * @dev True if `key` is a compressed secp256k1 point: prefix 0x02 or 0x03 and an x coordinate below the
+     * field prime for which `x³ + 7` is a square (Euler's criterion through the modexp precompile).
+     */
+    function _isOnionKey(bytes calldata key) private view returns (bool) {
+        if (key.length != 33 || (key[0] != 0x02 && key[0] != 0x03)) return false;
+        uint256 x = uint256(bytes32(key[1:]));
+        if (x >= _P) return false;
+        uint256 rhs = addmod(mulmod(mulmod(x, x, _P), x, _P), 7, _P);
+        (bool ok, bytes memory result) = address(0x05).staticcall(abi.encode(32, 32, 32, rhs, _HALF_P, _P));
+        return ok && abi.decode(result, (uint256)) == 1;
+    }
+
+    /**
+     * @dev Writes the record's fields (all but operator and stake) and binds the onion key's x coordinate to
+     * the node; reverts if another relay holds it.
+     */
+    function _writeRecord(Relay storage r, RelayParams calldata relay) private {
+        bytes32 x = bytes32(relay.onionKey[1:]);
+        address holder = _onionKeyNodes[x];
+        if (holder != address(0) && holder != relay.node) revert RelayRegistryOnionKeyTaken(relay.onionKey, holder);
+        _onionKeyNodes[x] = relay.node;
+        r.onionKeyPrefix = uint8(relay.onionKey[0]);
+        r.onionKeyX = x;
+        r.fee = relay.fee;
+        r.peerId = relay.peerId;
+        delete r.multiaddrs;
+        for (uint256 i = 0; i < relay.multiaddrs.length; ++i) {
+            r.multiaddrs.push(relay.multiaddrs[i]);
+        }
+    }
+
+    function _emitRegistered(RelayParams calldata relay, uint128 amount) private {
+        emit RelayRegistered(relay.node, msg.sender, relay.onionKey, relay.peerId, relay.multiaddrs, relay.fee, amount);
+    }
+
+    function _addStake(address node, uint128 amount) private {
+        if (amount == 0) revert RelayRegistryZeroAmount();
+        Relay storage r = _mutableRelay(node);
+        uint128 stake = r.stake + amount;
+        r.stake = stake;
+        emit StakeAdded(node, msg.sender, amount, stake);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @dev The relay of `node`, operated by the caller.
+    function _operatedRelay(address node) private view returns (Relay storage r) {
+        r = _relays[node];
+        address operator = r.operator;
+        if (operator == address(0)) revert RelayRegistryUnknownRelay(node);
+        if (operator != msg.sender) revert RelayRegistryUnauthorizedOperator(node, operator, msg.sender);
+    }
+
+    /// @dev The relay of `node`, operated by the caller and not unbonding.
+    function _mutableRelay(address node) private view returns (Relay storage r) {
+        r = _operatedRelay(node);
+        if (r.unbondingEnds != 0) revert RelayRegistryUnbonding(node, r.unbondingEnds);
+    }
+
+    function _removeNode(address node) private {
+        uint256 index = _positions[node] - 1;
+        uint256 last = _nodes.length - 1;
+        if (index != last) {
+            address moved = _nodes[last];
+            _nodes[index] = moved;
+            _positions[moved] = index + 1;
+        }
+        _nodes.pop();
+        delete _positions[node];
+    }
+
+    function _isActive(Relay storage r) private view returns (bool) {
+        return r.unbondingEnds == 0 && r.stake >= _minimumStake;
+    }
+
+    function _relayInfo(address node) private view returns (RelayInfo memory) {
+        Relay storage r = _relays[node];
+        return RelayInfo({
+            node: node,
+            operator: r.operator,
+            onionKey: abi.encodePacked(r.onionKeyPrefix, r.onionKeyX),
+            peerId: r.peerId,
+            multiaddrs: r.multiaddrs,
+            fee: r.fee,
+            stake: r.stake,
+            active: _isActive(r),
+            unbondingEnds: r.unbondingEnds
+        });
+    }
+}
