@@ -19,7 +19,8 @@ export default defineConfig({
   plugins: [hardhatToolboxViem],
   paths: {
     sources: "contracts/src",
-    tests: { solidity: "contracts/test" },
+    // Both Hardhat runners use contracts/test; test/ belongs to vitest.
+    tests: { solidity: "contracts/test", nodejs: "contracts/test" },
   },
   solidity: {
     // Every profile needs `path`: Ignition builds with `production`.
