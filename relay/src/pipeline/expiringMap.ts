@@ -1,0 +1,69 @@
+/**
+ * A Map whose entries expire after a TTL and whose size is capped (oldest evicted first), for state that
+ * must not grow without bound under attack: circuits awaiting acks or receipts, in-memory replay tags.
+ * Insertion order is expiry order because every entry gets the same TTL.
+ */
+export class ExpiringMap<K, V> {
+  readonly #entries = new Map<K, { value: V; expiresAt: number }>();
+  readonly #ttlMs: number;
+  readonly #maxSize: number;
+  readonly #onExpire: ((key: K, value: V) => void) | undefined;
+
+  constructor(options: { ttlMs: number; maxSize: number; onExpire?: (key: K, value: V) => void }) {
+    this.#ttlMs = options.ttlMs;
+    this.#maxSize = options.maxSize;
+    this.#onExpire = options.onExpire;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  set(key: K, value: V, now: number): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, { value, expiresAt: now + this.#ttlMs });
+    while (this.#entries.size > this.#maxSize) {
+      const oldest = this.#entries.keys().next().value as K;
+      const entry = this.#entries.get(oldest)!;
+      this.#entries.delete(oldest);
+      this.#onExpire?.(oldest, entry.value);
+    }
+  }
+
+  get(key: K, now: number): V | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= now) {
+      this.#entries.delete(key);
+      this.#onExpire?.(key, entry.value);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  has(key: K, now: number): boolean {
+    return this.get(key, now) !== undefined;
+  }
+
+  delete(key: K): V | undefined {
+    const entry = this.#entries.get(key);
+    this.#entries.delete(key);
+    return entry?.value;
+  }
+
+  /** Drops every expired entry (call periodically); returns how many expired. */
+  sweep(now: number): number {
+    let expired = 0;
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt > now) break;
+      this.#entries.delete(key);
+      this.#onExpire?.(key, entry.value);
+      expired++;
+    }
+    return expired;
+  }
+
+  values(): IterableIterator<V> {
+    return [...this.#entries.values()].map((e) => e.value)[Symbol.iterator]();
+  }
+}
