@@ -1,0 +1,42 @@
+// ERC-2612 permits signed with viem, for the `...WithPermit` functions.
+import { parseSignature, type Address, type Hex, type WalletClient } from "viem";
+
+export const permitTypes = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+export type PermitArgs = {
+  owner: WalletClient;
+  token: { address: Address; read: { name: () => Promise<string>; nonces: (args: readonly [Address]) => Promise<bigint> } };
+  spender: Address;
+  value: bigint;
+  deadline: bigint;
+  chainId: number;
+};
+
+/** Signs a permit and returns its `v`, `r`, `s`. */
+export async function signPermit(a: PermitArgs): Promise<{ v: number; r: Hex; s: Hex }> {
+  const account = a.owner.account;
+  if (account === undefined) throw new Error("the wallet client has no account");
+  const signature = await a.owner.signTypedData({
+    account,
+    domain: { name: await a.token.read.name(), version: "1", chainId: a.chainId, verifyingContract: a.token.address },
+    types: permitTypes,
+    primaryType: "Permit",
+    message: {
+      owner: account.address,
+      spender: a.spender,
+      value: a.value,
+      nonce: await a.token.read.nonces([account.address]),
+      deadline: a.deadline,
+    },
+  });
+  const { r, s, v, yParity } = parseSignature(signature);
+  return { r, s, v: v === undefined ? 27 + yParity : Number(v) };
+}
