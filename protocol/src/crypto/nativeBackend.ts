@@ -1,0 +1,220 @@
+/**
+ * Node-only back-end: libsecp256k1 through the `secp256k1@5` N-API prebuild for every public-key
+ * operation, `node:crypto` for SHA-256, HMAC, ChaCha20 and ChaCha20-Poly1305, and noble's keccak256
+ * (a hash, no public-key work; node:crypto has no Keccak). Imported only by `protocol/src/native.ts`.
+ *
+ * `secp256k1`'s main entry silently falls back to pure-JS `elliptic` when the binding does not load;
+ * this module loads `secp256k1/bindings` directly so that a missing binding is a loud error instead.
+ */
+import { createCipheriv, createDecipheriv, createHash, createHmac } from "node:crypto";
+import { createRequire } from "node:module";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import {
+  DecryptionFailedError,
+  InvalidLengthError,
+  InvalidPrivateKeyError,
+  InvalidPublicKeyError,
+  InvalidSignatureError,
+  NativeBackendUnavailableError,
+} from "../errors.ts";
+import type { CryptoBackend } from "./backend.ts";
+import { checkCompactSignature, hasCompressedPointShape, isValidScalar, parseRecoverableSignature } from "./scalars.ts";
+
+interface Secp256k1Binding {
+  privateKeyVerify(key: Uint8Array): boolean;
+  privateKeyTweakMul(key: Uint8Array, tweak: Uint8Array): Uint8Array;
+  publicKeyVerify(key: Uint8Array): boolean;
+  publicKeyCreate(key: Uint8Array, compressed?: boolean): Uint8Array;
+  publicKeyConvert(key: Uint8Array, compressed?: boolean): Uint8Array;
+  publicKeyTweakMul(key: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array;
+  ecdsaSign(digest: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number };
+  ecdsaVerify(signature: Uint8Array, digest: Uint8Array, key: Uint8Array): boolean;
+  ecdsaRecover(signature: Uint8Array, recid: number, digest: Uint8Array, compressed?: boolean): Uint8Array;
+  ecdh(publicKey: Uint8Array, privateKey: Uint8Array): Uint8Array;
+}
+
+/** Where the N-API add-on was loaded from (for diagnostics and the "really native" test). */
+export interface NativeBindingInfo {
+  /** Absolute path of the loaded `.node` file. */
+  addonPath: string;
+  /** Resolved path of the JS wrapper (`secp256k1/bindings.js`), never `elliptic.js`. */
+  wrapperPath: string;
+}
+
+let loaded: { binding: Secp256k1Binding; info: NativeBindingInfo } | undefined;
+
+function load(): { binding: Secp256k1Binding; info: NativeBindingInfo } {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  let binding: Secp256k1Binding;
+  let wrapperPath: string;
+  try {
+    wrapperPath = require.resolve("secp256k1/bindings");
+    binding = require(wrapperPath) as Secp256k1Binding;
+  } catch (cause) {
+    throw new NativeBackendUnavailableError({ cause });
+  }
+  const addonPath = Object.keys(require.cache).find((path) => /secp256k1.*\.node$/.test(path));
+  if (!addonPath) throw new NativeBackendUnavailableError({ cause: new Error("no secp256k1 .node add-on in the module cache") });
+  loaded = { binding, info: { addonPath, wrapperPath } };
+  return loaded;
+}
+
+/** Loads the N-API binding (once) and reports where it came from; throws `NativeBackendUnavailableError`. */
+export function nativeBindingInfo(): NativeBindingInfo {
+  return load().info;
+}
+
+function view(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+function checkLength(bytes: Uint8Array, length: number, what: string): void {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
+    throw new InvalidLengthError({ what, expected: length, actual: bytes?.length ?? 0 });
+  }
+}
+
+function checkPoint(publicKey: Uint8Array, what = "public key"): void {
+  if (!hasCompressedPointShape(publicKey)) throw new InvalidPublicKeyError({ what });
+}
+
+function checkScalar(bytes: Uint8Array, what: string): void {
+  if (!isValidScalar(bytes)) throw new InvalidPrivateKeyError({ what });
+}
+
+const ZERO_COUNTER = new Uint8Array(4);
+
+function chachaIv(nonce: Uint8Array): Uint8Array {
+  // OpenSSL's "chacha20" takes a 16-byte IV: 32-bit little-endian block counter ‖ 96-bit nonce.
+  const iv = new Uint8Array(16);
+  iv.set(ZERO_COUNTER, 0);
+  iv.set(nonce, 4);
+  return iv;
+}
+
+/** Creates the native back-end; throws `NativeBackendUnavailableError` if the N-API binding does not load. */
+export function createNativeBackend(): CryptoBackend {
+  const { binding: secp } = load();
+  return {
+    name: "native",
+    nativePublicKeyOps: true,
+
+    ecdh(publicKey, privateKey) {
+      checkPoint(publicKey);
+      checkScalar(privateKey, "private key");
+      try {
+        return secp.ecdh(publicKey, privateKey);
+      } catch (cause) {
+        throw new InvalidPublicKeyError({ cause });
+      }
+    },
+
+    publicKeyMul(publicKey, tweak) {
+      checkPoint(publicKey);
+      checkScalar(tweak, "tweak");
+      try {
+        return secp.publicKeyTweakMul(publicKey, tweak, true);
+      } catch (cause) {
+        throw new InvalidPublicKeyError({ cause });
+      }
+    },
+
+    publicKeyFromPrivate(privateKey) {
+      checkScalar(privateKey, "private key");
+      return secp.publicKeyCreate(privateKey, true);
+    },
+
+    privateKeyMul(privateKey, tweak) {
+      checkScalar(privateKey, "private key");
+      checkScalar(tweak, "tweak");
+      // The binding multiplies in place: work on a copy.
+      return secp.privateKeyTweakMul(privateKey.slice(), tweak);
+    },
+
+    isValidPublicKey(publicKey) {
+      return hasCompressedPointShape(publicKey) && secp.publicKeyVerify(publicKey);
+    },
+
+    isValidPrivateKey: isValidScalar,
+
+    sha256: (data) => view(createHash("sha256").update(data).digest()),
+    hmacSha256: (key, data) => view(createHmac("sha256", key).update(data).digest()),
+
+    chacha20(key, nonce, data) {
+      checkLength(key, 32, "ChaCha20 key");
+      checkLength(nonce, 12, "ChaCha20 nonce");
+      return view(createCipheriv("chacha20", key, chachaIv(nonce)).update(data));
+    },
+
+    chacha20Poly1305Seal(key, nonce, plaintext, aad) {
+      checkLength(key, 32, "ChaCha20-Poly1305 key");
+      checkLength(nonce, 12, "ChaCha20-Poly1305 nonce");
+      const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
+      if (aad && aad.length > 0) cipher.setAAD(aad, { plaintextLength: plaintext.length });
+      const body = cipher.update(plaintext);
+      const tail = cipher.final();
+      const tag = cipher.getAuthTag();
+      const out = new Uint8Array(body.length + tail.length + 16);
+      out.set(body, 0);
+      out.set(tail, body.length);
+      out.set(tag, body.length + tail.length);
+      return out;
+    },
+
+    chacha20Poly1305Open(key, nonce, sealed, aad) {
+      checkLength(key, 32, "ChaCha20-Poly1305 key");
+      checkLength(nonce, 12, "ChaCha20-Poly1305 nonce");
+      if (!(sealed instanceof Uint8Array) || sealed.length < 16) throw new DecryptionFailedError({ what: "ChaCha20-Poly1305 ciphertext" });
+      try {
+        const decipher = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
+        decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+        if (aad && aad.length > 0) decipher.setAAD(aad, { plaintextLength: sealed.length - 16 });
+        const body = decipher.update(sealed.subarray(0, sealed.length - 16));
+        const tail = decipher.final();
+        if (tail.length === 0) return view(body);
+        const out = new Uint8Array(body.length + tail.length);
+        out.set(body, 0);
+        out.set(tail, body.length);
+        return out;
+      } catch {
+        throw new DecryptionFailedError({ what: "ChaCha20-Poly1305 ciphertext" });
+      }
+    },
+
+    ecdsaSign(digest, privateKey) {
+      checkLength(digest, 32, "digest");
+      checkScalar(privateKey, "private key");
+      const { signature, recid } = secp.ecdsaSign(digest, privateKey);
+      const out = new Uint8Array(65);
+      out.set(signature, 0);
+      out[64] = 27 + recid;
+      return out;
+    },
+
+    ecdsaRecover(digest, signature) {
+      checkLength(digest, 32, "digest");
+      const { compact, recovery } = parseRecoverableSignature(signature);
+      try {
+        return secp.ecdsaRecover(compact.slice(), recovery, digest, false);
+      } catch (cause) {
+        throw new InvalidSignatureError({ reason: "public key not recoverable", cause });
+      }
+    },
+
+    ecdsaVerify(digest, signature, publicKey) {
+      checkLength(digest, 32, "digest");
+      if (!(signature instanceof Uint8Array) || (signature.length !== 64 && signature.length !== 65)) return false;
+      if (!(publicKey instanceof Uint8Array) || (publicKey.length !== 33 && publicKey.length !== 65)) return false;
+      const compact = signature.slice(0, 64);
+      try {
+        checkCompactSignature(compact);
+        return secp.ecdsaVerify(compact, digest, publicKey);
+      } catch {
+        return false;
+      }
+    },
+
+    keccak256: (data) => keccak_256(data),
+  };
+}

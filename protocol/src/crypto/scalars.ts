@@ -1,0 +1,45 @@
+import { InvalidLengthError, InvalidSignatureError } from "../errors.ts";
+import { decodeUint } from "../utils/bytes.ts";
+
+/** secp256k1 group order n. */
+export const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+/** secp256k1 field prime p. */
+export const FIELD_PRIME = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
+export const HALF_CURVE_ORDER = CURVE_ORDER >> 1n;
+
+/** A 32-byte big-endian scalar in [1, n-1]. */
+export function isValidScalar(bytes: Uint8Array): boolean {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== 32) return false;
+  const v = decodeUint(bytes);
+  return v > 0n && v < CURVE_ORDER;
+}
+
+/** Cheap structural check of a compressed point (prefix, x < p); the curve check is the back-end's. */
+export function hasCompressedPointShape(bytes: Uint8Array): boolean {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== 33) return false;
+  if (bytes[0] !== 2 && bytes[0] !== 3) return false;
+  return decodeUint(bytes.subarray(1)) < FIELD_PRIME;
+}
+
+/**
+ * Splits and checks an Ethereum signature r ‖ s ‖ v: r, s in [1, n-1], s ≤ n/2 (OpenZeppelin ECDSA),
+ * v ∈ {27, 28}. Returns the 64-byte compact form and the recovery id.
+ */
+export function parseRecoverableSignature(signature: Uint8Array): { compact: Uint8Array; recovery: 0 | 1 } {
+  if (!(signature instanceof Uint8Array) || signature.length !== 65) {
+    throw new InvalidLengthError({ what: "signature", expected: 65, actual: signature?.length ?? 0 });
+  }
+  const compact = signature.subarray(0, 64);
+  checkCompactSignature(compact);
+  const v = signature[64]!;
+  if (v !== 27 && v !== 28) throw new InvalidSignatureError({ reason: `v must be 27 or 28, got ${v}` });
+  return { compact, recovery: v === 27 ? 0 : 1 };
+}
+
+export function checkCompactSignature(compact: Uint8Array): void {
+  const r = decodeUint(compact.subarray(0, 32));
+  const s = decodeUint(compact.subarray(32, 64));
+  if (r === 0n || r >= CURVE_ORDER) throw new InvalidSignatureError({ reason: "r out of range" });
+  if (s === 0n || s >= CURVE_ORDER) throw new InvalidSignatureError({ reason: "s out of range" });
+  if (s > HALF_CURVE_ORDER) throw new InvalidSignatureError({ reason: "s is not in the lower half of the order" });
+}
