@@ -1,0 +1,91 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Address } from "viem";
+import { describe, expect, it } from "vitest";
+import type { ChannelState } from "#contracts";
+import { Store } from "../store/store.ts";
+import { IncomingBook } from "./incomingBook.ts";
+import { OutgoingBook } from "./outgoingBook.ts";
+
+const payer = `0x${"aa".repeat(20)}` as Address;
+const payee = `0x${"bb".repeat(20)}` as Address;
+const channelId = `0x${"cc".repeat(32)}` as const;
+const C = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as `0x${string}`;
+const state = (over: Partial<ChannelState> = {}): ChannelState => ({ channelId, payer, payee, balance: 100n, settled: 0n, epoch: 1n, closesAt: 0n, status: "open", ...over });
+const dbPath = () => join(mkdtempSync(join(tmpdir(), "sotto-books-")), "relay.db");
+
+describe("IncomingBook", () => {
+  it("keeps its ledger across a restart: an old index stays stale, the best ticket stays redeemable", async () => {
+    const path = dbPath();
+    let store = new Store(path);
+    let book = new IncomingBook(store, { creditWindow: 10n });
+    await store.commit(book.applyChain(state()));
+    const ticket = { channelId, epoch: 1n, cumulative: 3n, index: 0n, challenge: C(1), amountIn: 3n, signature: new Uint8Array(65) };
+    expect(book.check(channelId, ticket, { challenge: C(1), amountIn: 3n })).toEqual({ ok: true });
+    await store.commit(book.accept(ticket, 1));
+    await store.commit(book.respond(ticket, new Uint8Array(32).fill(9)));
+    expect(book.redeemable(channelId)).toBe(3n);
+    store.close();
+
+    store = new Store(path);
+    book = new IncomingBook(store, { creditWindow: 10n });
+    await store.commit(book.applyChain(state()));
+    expect(book.check(channelId, ticket, { challenge: C(1), amountIn: 3n })).toMatchObject({ ok: false, reason: "stale_index" });
+    expect(book.redeemable(channelId)).toBe(3n);
+    expect(store.bestIncomingTicket(new Uint8Array(Buffer.from("cc".repeat(32), "hex")), 1n)?.cumulative).toBe(3n);
+    store.close();
+  });
+
+  it("starts a fresh ledger on a new epoch and drops the old epoch's tickets", async () => {
+    const store = new Store(":memory:");
+    const book = new IncomingBook(store, { creditWindow: 10n });
+    await store.commit(book.applyChain(state()));
+    const ticket = { channelId, epoch: 1n, cumulative: 3n, index: 5n, challenge: C(1), amountIn: 3n, signature: new Uint8Array(65) };
+    await store.commit(book.accept(ticket, 1));
+    await store.commit(book.applyChain(state({ epoch: 2n })));
+    expect(book.get(channelId)?.ledger.lastIndex).toBe(-1n);
+    expect(store.allIncomingTickets()).toEqual([]);
+    expect(book.check(channelId, ticket, { challenge: C(1), amountIn: 3n })).toMatchObject({ ok: false, reason: "wrong_epoch" });
+  });
+});
+
+describe("OutgoingBook", () => {
+  it("confirms a revealed amount once, resumes indexes after a restart and honours late reveals", async () => {
+    const path = dbPath();
+    let store = new Store(path);
+    let book = new OutgoingBook(store);
+    await store.commit(book.applyChain(state()));
+    const a = book.issue(payee, 2n, C(1), 1);
+    const b = book.issue(payee, 2n, C(2), 1);
+    expect(a.ok && b.ok).toBe(true);
+    if (!a.ok || !b.ok) return;
+    expect([a.ticket.index, b.ticket.index]).toEqual([0n, 1n]);
+    await Promise.all([store.commit(a.write!), store.commit(b.write!)]);
+
+    const first = book.reveal(C(1));
+    expect(first).toMatchObject({ ok: true, amount: 2n });
+    expect(book.reveal(C(1))).toMatchObject({ ok: false, reason: "unknown_challenge" });
+    if (first.ok) await store.commit(first.write);
+    expect(book.reveal(C(1))).toMatchObject({ ok: false, reason: "unknown_challenge" });
+    store.close();
+
+    store = new Store(path);
+    book = new OutgoingBook(store);
+    await store.commit(book.applyChain(state()));
+    expect(book.byPayee(payee)?.ledger).toMatchObject({ nextIndex: 2n, confirmed: 2n });
+    const late = book.reveal(C(2));
+    expect(late).toMatchObject({ ok: true, amount: 2n });
+    const next = book.issue(payee, 1n, C(3), 2);
+    expect(next.ok && next.ticket).toMatchObject({ index: 2n, cumulative: 5n });
+    store.close();
+  });
+
+  it("refuses to issue without a channel or beyond its funds", async () => {
+    const store = new Store(":memory:");
+    const book = new OutgoingBook(store);
+    expect(book.issue(payee, 1n, C(1), 0)).toMatchObject({ ok: false, reason: "channel_not_open" });
+    await store.commit(book.applyChain(state({ balance: 1n })));
+    expect(book.issue(payee, 2n, C(1), 0)).toMatchObject({ ok: false, reason: "outgoing_channel_exhausted" });
+  });
+});

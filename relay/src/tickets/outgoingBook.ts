@@ -1,0 +1,133 @@
+import type { Address } from "viem";
+import type { ChannelState } from "#contracts";
+import type { Store } from "../store/store.ts";
+import { fromHex, toHex } from "../util/hex.ts";
+import { confirmAmount, issueTicket, issueVoucher, newOutgoingChannel, spendable, type IssueResult, type IssuedTicket, type OutgoingChannel } from "./payerLedger.ts";
+
+export interface OutgoingEntry {
+  channelId: `0x${string}`;
+  payee: Address;
+  ledger: OutgoingChannel;
+}
+
+export type RevealOutcome = { ok: true; channelId: `0x${string}`; amount: bigint; write: () => void } | { ok: false; reason: "unknown_challenge" | "old_epoch" };
+
+/**
+ * The payer's book: one ledger per outgoing channel plus the tickets still waiting for their response
+ * (in the store, so a restart resumes at the persisted index and still honours late reveals).
+ */
+export class OutgoingBook {
+  readonly #store: Store;
+  readonly #entries = new Map<string, OutgoingEntry>();
+  /** Reveals applied in memory whose row deletion is not committed yet (a duplicate must not count twice). */
+  readonly #revealing = new Set<string>();
+
+  constructor(store: Store) {
+    this.#store = store;
+    for (const row of store.outgoingChannels()) {
+      const channelId = toHex(row.channelId);
+      this.#entries.set(channelId, {
+        channelId,
+        payee: toHex(row.payee) as Address,
+        ledger: { epoch: row.epoch, open: false, balance: 0n, settled: 0n, nextIndex: row.nextIndex, confirmed: row.confirmed },
+      });
+    }
+  }
+
+  get(channelId: string): OutgoingEntry | undefined {
+    return this.#entries.get(channelId.toLowerCase());
+  }
+
+  byPayee(payee: string): OutgoingEntry | undefined {
+    const p = payee.toLowerCase();
+    for (const entry of this.#entries.values()) if (entry.payee.toLowerCase() === p) return entry;
+    return undefined;
+  }
+
+  entries(): OutgoingEntry[] {
+    return [...this.#entries.values()];
+  }
+
+  spendable(payee: string): bigint {
+    const entry = this.byPayee(payee);
+    return entry ? spendable(entry.ledger) : 0n;
+  }
+
+  applyChain(state: ChannelState): () => void {
+    const channelId = state.channelId.toLowerCase() as `0x${string}`;
+    const chain = { epoch: state.epoch, open: state.status === "open", balance: state.balance, settled: state.settled };
+    const current = this.#entries.get(channelId);
+    const ledger =
+      !current || current.ledger.epoch !== state.epoch
+        ? newOutgoingChannel(chain)
+        : { ...current.ledger, ...chain, confirmed: current.ledger.confirmed > state.settled ? current.ledger.confirmed : state.settled };
+    const entry = { channelId, payee: state.payee, ledger };
+    this.#entries.set(channelId, entry);
+    return () => this.#save(entry);
+  }
+
+  /** Signs nothing: returns the next ticket's fields (or why not) and the write that records it. */
+  issue(payee: string, amount: bigint, challenge: `0x${string}`, now: number): (IssueResult & { write?: () => void; channelId?: `0x${string}` }) {
+    const entry = this.byPayee(payee);
+    if (!entry) return { ok: false, reason: "channel_not_open", detail: `no outgoing channel to ${payee}` };
+    const result = issueTicket(entry.ledger, amount, challenge);
+    if (!result.ok) return result;
+    entry.ledger = result.channel;
+    const snapshot = { ...entry, ledger: { ...entry.ledger } };
+    return {
+      ...result,
+      channelId: entry.channelId,
+      write: () => {
+        this.#save(snapshot);
+        this.#store.insertOutgoingTicket({ challenge: fromHex(challenge), channelId: fromHex(entry.channelId), epoch: result.ticket.epoch, amount, issuedAt: now });
+      },
+    };
+  }
+
+  /** An unconditional voucher for everything confirmed on the channel to `payee`. */
+  voucher(payee: string): { ticket: IssuedTicket; channelId: `0x${string}`; write: () => void } | undefined {
+    const entry = this.byPayee(payee);
+    if (!entry || !entry.ledger.open) return undefined;
+    const { ticket, channel } = issueVoucher(entry.ledger);
+    entry.ledger = channel;
+    const snapshot = { ...entry, ledger: { ...entry.ledger } };
+    return { ticket, channelId: entry.channelId, write: () => this.#save(snapshot) };
+  }
+
+  /** The payee revealed `challenge`'s response: its amount is now owed (confirmed). */
+  reveal(challenge: `0x${string}`): RevealOutcome {
+    const key = challenge.toLowerCase();
+    // Outgoing tickets are committed before their packet is sent, so the store knows every one.
+    const row = this.#revealing.has(key) ? undefined : this.#store.outgoingTicket(fromHex(key));
+    if (!row) return { ok: false, reason: "unknown_challenge" };
+    this.#revealing.add(key);
+    const pending = { channelId: toHex(row.channelId), epoch: row.epoch, amount: row.amount };
+    const entry = this.get(pending.channelId);
+    if (!entry || entry.ledger.epoch !== pending.epoch) {
+      this.#revealing.delete(key);
+      return { ok: false, reason: "old_epoch" };
+    }
+    entry.ledger = confirmAmount(entry.ledger, pending.amount);
+    const snapshot = { ...entry, ledger: { ...entry.ledger } };
+    return {
+      ok: true,
+      channelId: entry.channelId,
+      amount: pending.amount,
+      write: () => {
+        this.#save(snapshot);
+        this.#store.deleteOutgoingTicket(fromHex(key));
+        this.#revealing.delete(key);
+      },
+    };
+  }
+
+  #save(entry: OutgoingEntry): void {
+    this.#store.saveOutgoingChannel({
+      channelId: fromHex(entry.channelId),
+      payee: fromHex(entry.payee),
+      epoch: entry.ledger.epoch,
+      nextIndex: entry.ledger.nextIndex,
+      confirmed: entry.ledger.confirmed,
+    });
+  }
+}

@@ -1,0 +1,9 @@
+/** Lower-case 0x-hex of bytes (Node's Buffer: the relay's hot path uses it for map keys). */
+export function toHex(bytes: Uint8Array): `0x${string}` {
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
+}
+
+/** Bytes of a 0x-hex string. */
+export function fromHex(hex: string): Uint8Array {
+  return new Uint8Array(Buffer.from(hex.startsWith("0x") ? hex.slice(2) : hex, "hex"));
+}
