@@ -142,7 +142,7 @@ export class Store {
       mailStats: p("SELECT COUNT(*) AS n, COUNT(DISTINCT recipient) AS recipients, COALESCE(SUM(LENGTH(frame)), 0) AS bytes FROM mailbox WHERE expires_at > ?"),
       mailExpired: p("SELECT * FROM mailbox WHERE expires_at <= ?"),
       settleInsert: p("INSERT INTO settlements (status, items, total, created_at, updated_at) VALUES ('planned', ?, ?, ?, ?)"),
-      settleUpdate: p("UPDATE settlements SET status = @status, tx_hash = @txHash, nonce = @nonce, gas_used = @gasUsed, error = @error, updated_at = @updatedAt WHERE id = @id"),
+      settleUpdate: p("UPDATE settlements SET status = @status, tx_hash = @txHash, nonce = @nonce, gas_used = @gasUsed, error = @error, total = @total, updated_at = @updatedAt WHERE id = @id"),
       settleByStatus: p("SELECT * FROM settlements WHERE status = ? ORDER BY id"),
       settleRecent: p("SELECT * FROM settlements ORDER BY id DESC LIMIT ?"),
       settleTotals: p("SELECT status, COUNT(*) AS n FROM settlements GROUP BY status"),
@@ -310,7 +310,11 @@ export class Store {
   planSettlement(items: string, total: bigint, now: number): number {
     return Number(this.#s.settleInsert!.run(items, encodeAmount(total), now, now).lastInsertRowid);
   }
-  updateSettlement(id: number, fields: { status: SettlementStatus; txHash?: string | null; nonce?: number | null; gasUsed?: bigint | null; error?: string | null }, now: number): void {
+  updateSettlement(
+    id: number,
+    fields: { status: SettlementStatus; txHash?: string | null; nonce?: number | null; gasUsed?: bigint | null; total?: bigint; error?: string | null },
+    now: number,
+  ): void {
     const current = this.db.prepare("SELECT * FROM settlements WHERE id = ?").get(id) as Row | undefined;
     if (!current) throw new Error(`no settlement ${id}`);
     this.#s.settleUpdate!.run({
@@ -320,6 +324,7 @@ export class Store {
       nonce: fields.nonce !== undefined ? fields.nonce : current.nonce,
       gasUsed: fields.gasUsed !== undefined ? (fields.gasUsed === null ? null : fields.gasUsed.toString()) : current.gas_used,
       error: fields.error !== undefined ? fields.error : current.error,
+      total: fields.total !== undefined ? encodeAmount(fields.total) : current.total,
       updatedAt: now,
     });
   }
