@@ -22,8 +22,10 @@ export function formatHelp(command: Command): string {
     lines.push("Options:");
     for (const [name, spec] of flags) {
       const short = spec.short ? `-${spec.short}, ` : "    ";
-      const arg = spec.type === "string" ? ` <${name}>` : "";
-      lines.push(`  ${short}--${name}${arg}`.padEnd(34) + (command.descriptions[name] ?? ""));
+      const arg = spec.type === "string" ? " <value>" : "";
+      const left = `  ${short}--${name}${arg}`;
+      const description = command.descriptions[name] ?? "";
+      lines.push(left.length >= 32 ? `${left}\n${" ".repeat(34)}${description}` : left.padEnd(34) + description);
     }
     lines.push(`  -h, --help`.padEnd(34) + "Show this help");
     lines.push("");

@@ -45,7 +45,7 @@ export const relayConfigSchema = {
     jitterMs: { kind: "int", min: 0, default: 30_000, description: "random extra delay before a settlement, so its time says nothing about traffic", env: "SOTTO_SETTLE_JITTER_MS" },
     maxChannelsPerTx: { kind: "int", min: 1, max: 200, default: 50, description: "most channels redeemed in one redeemMany transaction", env: "SOTTO_SETTLE_BATCH" },
   },
-  channels: {
+  channelStrategy: {
     budget: { kind: "bigint", min: 0n, default: 0n, description: "most tokens this relay may lock in outgoing channels in total", env: "SOTTO_CHANNEL_BUDGET" },
     deposit: { kind: "bigint", min: 0n, default: 100n, description: "amount per channel open or top-up", env: "SOTTO_CHANNEL_DEPOSIT" },
     topUpBelow: { kind: "bigint", min: 0n, default: 20n, description: "top up an outgoing channel when its spendable balance falls below this", env: "SOTTO_CHANNEL_TOPUP_BELOW" },

@@ -1,0 +1,8 @@
+/** The relay daemon's public API, used by the CLI and tests. */
+export { createAdminApi, type AdminBackend } from "./api/adminApi.ts";
+export { loadRelayConfig, relayConfigSchema, type RelayConfig } from "./config/relayConfig.ts";
+export { ConfigError } from "./config/schema.ts";
+export { relayBackend } from "./crypto.ts";
+export { createKeyFile, loadKeyFile, KeyFileError, type RelayKeys } from "./keys/keyFile.ts";
+export { publicKeyFromPrivate } from "./keys/onionKey.ts";
+export { createLogger, type Logger } from "./log.ts";
