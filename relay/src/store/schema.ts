@@ -76,6 +76,7 @@ CREATE TABLE IF NOT EXISTS mailbox (
 );
 CREATE INDEX IF NOT EXISTS mailbox_recipient ON mailbox (recipient, id);
 CREATE INDEX IF NOT EXISTS mailbox_expiry ON mailbox (expires_at);
+CREATE INDEX IF NOT EXISTS mailbox_challenge ON mailbox (challenge_in);
 
 -- Settlement transactions: written before sending, so a restart never sends the same redemption twice.
 CREATE TABLE IF NOT EXISTS settlements (

@@ -137,6 +137,7 @@ export class Store {
         VALUES (@recipient, @frame, @challengeIn, @upstream, @ackSecret, @receivedAt, @expiresAt)`),
       mailList: p("SELECT * FROM mailbox WHERE recipient = ? AND expires_at > ? ORDER BY id LIMIT ?"),
       mailGet: p("SELECT * FROM mailbox WHERE id = ?"),
+      mailByChallenge: p("SELECT * FROM mailbox WHERE challenge_in = ? LIMIT 1"),
       mailDelete: p("DELETE FROM mailbox WHERE id = ?"),
       mailUsage: p("SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(frame)), 0) AS bytes FROM mailbox WHERE recipient = ? AND expires_at > ?"),
       mailStats: p("SELECT COUNT(*) AS n, COUNT(DISTINCT recipient) AS recipients, COALESCE(SUM(LENGTH(frame)), 0) AS bytes FROM mailbox WHERE expires_at > ?"),
@@ -288,6 +289,10 @@ export class Store {
   }
   mail(id: number): MailboxEntry | undefined {
     const r = this.#s.mailGet!.get(id) as Row | undefined;
+    return r ? toMail(r) : undefined;
+  }
+  mailByChallenge(challenge: Uint8Array): MailboxEntry | undefined {
+    const r = this.#s.mailByChallenge!.get(challenge) as Row | undefined;
     return r ? toMail(r) : undefined;
   }
   deleteMail(id: number): void {
