@@ -23,14 +23,16 @@ export type DecryptRecipientDataParameters = {
   /** `ECDH(E_i, k)`; computed from `privateKey` when omitted (`peelOnionPacket` returns it). */
   pathKeySharedSecret?: Uint8Array | undefined;
   privateKey?: Uint8Array | undefined;
+  /** Skip the next path key (a final hop has no next hop): saves a point multiplication. Default true. */
+  computeNextPathKey?: boolean | undefined;
 };
 
 export type DecryptRecipientDataReturnType = {
   /** The decrypted `encrypted_data_tlv` bytes. */
   plaintext: Uint8Array;
   data: EncryptedDataTlv;
-  /** The path key to hand to the next hop: `next_path_key_override` if present, else derived. */
-  nextPathKey: Uint8Array;
+  /** The path key to hand to the next hop: `next_path_key_override` if present, else derived (undefined if not asked for). */
+  nextPathKey: Uint8Array | undefined;
 };
 
 /**
@@ -50,7 +52,8 @@ export function decryptRecipientData(backend: CryptoBackend, parameters: Decrypt
     const rho = deriveKey(backend, KEY_LABEL_RHO, ss);
     const plaintext = backend.chacha20Poly1305Open(rho, ZERO_NONCE, encryptedRecipientData);
     const data = decodeEncryptedDataTlv(plaintext);
-    const nextPathKey = data.nextPathKeyOverride ?? deriveNextPathKey(backend, pathKey, ss);
+    const nextPathKey =
+      data.nextPathKeyOverride ?? (parameters.computeNextPathKey === false ? undefined : deriveNextPathKey(backend, pathKey, ss));
     return { plaintext, data, nextPathKey };
   } catch (error) {
     throw asProtocolError(error, "decryptRecipientData");

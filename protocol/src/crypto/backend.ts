@@ -19,6 +19,8 @@ export interface CryptoBackend {
   publicKeyMul(publicKey: Uint8Array, scalar: Uint8Array): Uint8Array;
   /** `privateKey · G`, compressed. */
   publicKeyFromPrivate(privateKey: Uint8Array): Uint8Array;
+  /** The 65-byte uncompressed form (04 ‖ x ‖ y) of a compressed public key. */
+  uncompressPublicKey(publicKey: Uint8Array): Uint8Array;
   /** `privateKey · tweak mod n` (new array; inputs untouched). Both in [1, n-1]. */
   privateKeyMul(privateKey: Uint8Array, tweak: Uint8Array): Uint8Array;
   /** A valid compressed point (prefix 02/03, on the curve). */

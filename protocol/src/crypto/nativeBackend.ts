@@ -125,6 +125,15 @@ export function createNativeBackend(): CryptoBackend {
       return secp.publicKeyCreate(privateKey, true);
     },
 
+    uncompressPublicKey(publicKey) {
+      checkPoint(publicKey);
+      try {
+        return secp.publicKeyConvert(publicKey, false);
+      } catch (cause) {
+        throw new InvalidPublicKeyError({ cause });
+      }
+    },
+
     privateKeyMul(privateKey, tweak) {
       checkScalar(privateKey, "private key");
       checkScalar(tweak, "tweak");

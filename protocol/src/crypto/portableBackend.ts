@@ -60,6 +60,10 @@ export const portableBackend: CryptoBackend = {
     return Point.BASE.multiply(scalar(privateKey, "private key")).toBytes(true);
   },
 
+  uncompressPublicKey(publicKey) {
+    return parsePoint(publicKey).toBytes(false);
+  },
+
   privateKeyMul(privateKey, tweak) {
     const product = (scalar(privateKey, "private key") * scalar(tweak, "tweak")) % CURVE_ORDER;
     // n is prime and both factors are in [1, n-1], so the product is never 0.

@@ -55,33 +55,63 @@ export function hopShiftSize(payloadLength: number): number {
  * const { packet } = createOnionPacket(backend, { sessionKey, hops: [{ publicKey, payload }] });
  */
 export function createOnionPacket(backend: CryptoBackend, parameters: CreateOnionPacketParameters): CreateOnionPacketReturnType {
-  const { sessionKey, hops } = parameters;
-  const associatedData = parameters.associatedData ?? new Uint8Array(0);
-  const routingInfoSize = parameters.routingInfoSize ?? ROUTING_INFO_SIZE;
+  const routingInfoSize = checkRoute(parameters.hops.map((h) => h.payload), parameters.routingInfoSize);
+  const { sharedSecrets, ephemeralPublicKeys } = computeSharedSecrets(
+    backend,
+    parameters.sessionKey,
+    parameters.hops.map((h) => h.publicKey),
+  );
+  const packet = wrapOnion(backend, {
+    sessionKey: parameters.sessionKey,
+    sharedSecrets,
+    firstEphemeralPublicKey: ephemeralPublicKeys[0]!,
+    payloads: parameters.hops.map((h) => h.payload),
+    associatedData: parameters.associatedData,
+    routingInfoSize,
+  });
+  return { packet, sharedSecrets };
+}
+
+/** Validates payload sizes against the routing info; returns the routing info size. */
+export function checkRoute(payloads: readonly Uint8Array[], routingInfoSize = ROUTING_INFO_SIZE): number {
   if (!Number.isInteger(routingInfoSize) || routingInfoSize < 0 || routingInfoSize + ONION_OVERHEAD > MAX_ONION_PACKET_SIZE) {
     throw new InvalidParameterError({ parameter: "routingInfoSize", reason: `must be an integer in [0, ${MAX_ONION_PACKET_SIZE - ONION_OVERHEAD}]` });
   }
-  if (hops.length === 0) throw new InvalidParameterError({ parameter: "hops", reason: "a route needs at least one hop" });
-  const shiftSizes = hops.map((hop, i) => {
-    if (!(hop.payload instanceof Uint8Array)) throw new InvalidParameterError({ parameter: `hops[${i}].payload`, reason: "expected a Uint8Array" });
-    return hopShiftSize(hop.payload.length);
+  if (payloads.length === 0) throw new InvalidParameterError({ parameter: "hops", reason: "a route needs at least one hop" });
+  let needed = 0;
+  payloads.forEach((payload, i) => {
+    if (!(payload instanceof Uint8Array)) throw new InvalidParameterError({ parameter: `hops[${i}].payload`, reason: "expected a Uint8Array" });
+    needed += hopShiftSize(payload.length);
   });
-  const needed = shiftSizes.reduce((a, b) => a + b, 0);
   if (needed > routingInfoSize) throw new PayloadTooLargeError({ needed, available: routingInfoSize });
+  return routingInfoSize;
+}
 
-  const { sharedSecrets, ephemeralPublicKeys } = computeSharedSecrets(
-    backend,
-    sessionKey,
-    hops.map((h) => h.publicKey),
-  );
+export type WrapOnionParameters = {
+  sessionKey: Uint8Array;
+  /** From `computeSharedSecrets` (lets a sender derive acks before building the payloads). */
+  sharedSecrets: readonly Uint8Array[];
+  firstEphemeralPublicKey: Uint8Array;
+  payloads: readonly Uint8Array[];
+  associatedData?: Uint8Array | undefined;
+  routingInfoSize?: number | undefined;
+};
+
+/** The symmetric part of packet construction, for callers that already computed the shared secrets. */
+export function wrapOnion(backend: CryptoBackend, parameters: WrapOnionParameters): Uint8Array {
+  const { sessionKey, sharedSecrets, payloads } = parameters;
+  const routingInfoSize = checkRoute(payloads, parameters.routingInfoSize);
+  if (sharedSecrets.length !== payloads.length) throw new InvalidParameterError({ parameter: "sharedSecrets", reason: "one per hop" });
+  const associatedData = parameters.associatedData ?? new Uint8Array(0);
+  const shiftSizes = payloads.map((p) => hopShiftSize(p.length));
   const filler = generateFiller(backend, sharedSecrets, shiftSizes, routingInfoSize);
 
   const padKey = deriveKey(backend, KEY_LABEL_PAD, sessionKey);
   const mixHeader = generateCipherStream(backend, padKey, routingInfoSize);
   let nextHmac: Uint8Array = new Uint8Array(HMAC_SIZE);
 
-  for (let i = hops.length - 1; i >= 0; i--) {
-    const payload = hops[i]!.payload;
+  for (let i = payloads.length - 1; i >= 0; i--) {
+    const payload = payloads[i]!;
     const shift = shiftSizes[i]!;
     mixHeader.copyWithin(shift, 0, routingInfoSize - shift);
     let offset = writeBigSize(mixHeader, 0, payload.length);
@@ -90,15 +120,15 @@ export function createOnionPacket(backend: CryptoBackend, parameters: CreateOnio
     mixHeader.set(nextHmac, offset);
     const rho = deriveKey(backend, KEY_LABEL_RHO, sharedSecrets[i]!);
     xorInPlace(mixHeader, generateCipherStream(backend, rho, routingInfoSize));
-    if (i === hops.length - 1) mixHeader.set(filler, routingInfoSize - filler.length);
+    if (i === payloads.length - 1) mixHeader.set(filler, routingInfoSize - filler.length);
     const mu = deriveKey(backend, KEY_LABEL_MU, sharedSecrets[i]!);
-    nextHmac = backend.hmacSha256(mu, concatBytes(mixHeader, associatedData));
+    nextHmac = backend.hmacSha256(mu, associatedData.length > 0 ? concatBytes(mixHeader, associatedData) : mixHeader);
   }
 
   const packet = new Uint8Array(routingInfoSize + ONION_OVERHEAD);
   packet[0] = ONION_VERSION;
-  packet.set(ephemeralPublicKeys[0]!, 1);
+  packet.set(parameters.firstEphemeralPublicKey, 1);
   packet.set(mixHeader, 1 + PUBLIC_KEY_SIZE);
   packet.set(nextHmac, 1 + PUBLIC_KEY_SIZE + routingInfoSize);
-  return { packet, sharedSecrets };
+  return packet;
 }

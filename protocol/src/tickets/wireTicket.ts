@@ -1,0 +1,138 @@
+import type { CryptoBackend } from "../crypto/backend.ts";
+import { ADDRESS_SIZE, ECDSA_SIGNATURE_SIZE, HASH_SIZE, TICKET_WIRE_SIZE } from "../constants.ts";
+import { InvalidLengthError, TicketMismatchError, asProtocolError } from "../errors.ts";
+import { parseRecoverableSignature } from "../crypto/scalars.ts";
+import { type AddressHex, addressFromHex, privateKeyToAddress, publicKeyToAddress } from "../utils/address.ts";
+import { ByteReader, encodeUint, equalBytes, isAllZero } from "../utils/bytes.ts";
+import { type Ticket, type TicketDomain, computeChannelId, hashTicket } from "./ticket.ts";
+
+/**
+ * A ticket as it travels in PACKET and VOUCHER frames (149 bytes): payer (20) ‖ epoch u64 ‖
+ * cumulative u128 ‖ index u64 ‖ challenge (32) ‖ signature r ‖ s ‖ v (65). The channel id is not sent:
+ * the receiver derives it as keccak256(abi.encode(payer, itself)).
+ */
+export type WireTicket = {
+  payer: Uint8Array;
+  epoch: bigint;
+  cumulative: bigint;
+  index: bigint;
+  challenge: Uint8Array;
+  signature: Uint8Array;
+};
+
+export function encodeWireTicket(ticket: WireTicket): Uint8Array {
+  if (ticket.payer.length !== ADDRESS_SIZE) throw new InvalidLengthError({ what: "ticket payer", expected: ADDRESS_SIZE, actual: ticket.payer.length });
+  if (ticket.challenge.length !== HASH_SIZE) throw new InvalidLengthError({ what: "ticket challenge", expected: HASH_SIZE, actual: ticket.challenge.length });
+  if (ticket.signature.length !== ECDSA_SIGNATURE_SIZE) throw new InvalidLengthError({ what: "ticket signature", expected: ECDSA_SIGNATURE_SIZE, actual: ticket.signature.length });
+  const out = new Uint8Array(TICKET_WIRE_SIZE);
+  let o = 0;
+  out.set(ticket.payer, o);
+  o += 20;
+  out.set(encodeUint(ticket.epoch, 8, "epoch"), o);
+  o += 8;
+  out.set(encodeUint(ticket.cumulative, 16, "cumulative"), o);
+  o += 16;
+  out.set(encodeUint(ticket.index, 8, "index"), o);
+  o += 8;
+  out.set(ticket.challenge, o);
+  o += 32;
+  out.set(ticket.signature, o);
+  return out;
+}
+
+/** Reads a 149-byte wire ticket. Checks the signature's form (v ∈ {27,28}, low s); not who signed it. */
+export function readWireTicket(reader: ByteReader): WireTicket {
+  const payer = reader.copy(ADDRESS_SIZE);
+  const epoch = reader.uint(8);
+  const cumulative = reader.uint(16);
+  const index = reader.uint(8);
+  const challenge = reader.copy(HASH_SIZE);
+  const signature = reader.copy(ECDSA_SIGNATURE_SIZE);
+  parseRecoverableSignature(signature);
+  return { payer, epoch, cumulative, index, challenge, signature };
+}
+
+export function decodeWireTicket(bytes: Uint8Array): WireTicket {
+  try {
+    if (bytes.length !== TICKET_WIRE_SIZE) throw new InvalidLengthError({ what: "wire ticket", expected: TICKET_WIRE_SIZE, actual: bytes.length });
+    return readWireTicket(new ByteReader(bytes, "wire ticket"));
+  } catch (error) {
+    throw asProtocolError(error, "decodeWireTicket");
+  }
+}
+
+export type SignTicketParameters = {
+  domain: TicketDomain | Uint8Array;
+  /** The payer's Ethereum private key. */
+  privateKey: Uint8Array;
+  /** The receiving node's address (the channel's payee). */
+  payee: AddressHex | Uint8Array;
+  epoch: bigint;
+  cumulative: bigint;
+  index: bigint;
+  challenge: Uint8Array;
+  /** The payer's address; derived from `privateKey` when omitted (pass it on hot paths). */
+  payer?: Uint8Array | undefined;
+};
+
+/** Signs a ticket (EIP-712, deterministic ECDSA) and returns it in wire form. */
+export function signTicket(backend: CryptoBackend, p: SignTicketParameters): WireTicket {
+  const payer = p.payer ?? privateKeyToAddress(backend, p.privateKey);
+  const ticket: Ticket = {
+    channelId: computeChannelId(backend, payer, p.payee),
+    epoch: p.epoch,
+    cumulative: p.cumulative,
+    index: p.index,
+    challenge: p.challenge,
+  };
+  const signature = backend.ecdsaSign(hashTicket(backend, p.domain, ticket), p.privateKey);
+  return { payer, epoch: p.epoch, cumulative: p.cumulative, index: p.index, challenge: p.challenge.slice(), signature };
+}
+
+export type VerifyTicketParameters = {
+  domain: TicketDomain | Uint8Array;
+  ticket: WireTicket;
+  /** This node's address: the payee the channel id is derived with. */
+  payee: AddressHex | Uint8Array;
+  /** When given, the ticket's challenge must equal it (the onion's incoming challenge). */
+  expectedChallenge?: Uint8Array | undefined;
+};
+
+export type VerifyTicketReturnType = {
+  /** The EIP-712 ticket with the derived channel id (what the contract will see). */
+  ticket: Ticket;
+  digest: Uint8Array;
+};
+
+/**
+ * Checks that the payer signed this ticket for the channel (payer → payee) in this domain, and
+ * optionally its challenge. One ECDSA recovery (native with the native back-end). Throws
+ * `InvalidSignatureError` or `TicketMismatchError`; stateful rules (epoch, index, cumulative, balance)
+ * are the caller's (docs/protocol.md "Ticket rules").
+ */
+export function verifyTicket(backend: CryptoBackend, p: VerifyTicketParameters): VerifyTicketReturnType {
+  try {
+    const payee = typeof p.payee === "string" ? addressFromHex(p.payee) : p.payee;
+    const ticket: Ticket = {
+      channelId: computeChannelId(backend, p.ticket.payer, payee),
+      epoch: p.ticket.epoch,
+      cumulative: p.ticket.cumulative,
+      index: p.ticket.index,
+      challenge: p.ticket.challenge,
+    };
+    if (p.expectedChallenge && !equalBytes(p.expectedChallenge, p.ticket.challenge)) {
+      throw new TicketMismatchError({ reason: "challenge differs from the onion's incoming challenge" });
+    }
+    const digest = hashTicket(backend, p.domain, ticket);
+    const signer = publicKeyToAddress(backend, backend.ecdsaRecover(digest, p.ticket.signature));
+    if (!equalBytes(signer, p.ticket.payer)) throw new TicketMismatchError({ reason: "signature is not the payer's" });
+    return { ticket, digest };
+  } catch (error) {
+    throw asProtocolError(error, "verifyTicket");
+  }
+}
+
+/** Whether a ticket is an unconditional voucher (all-zero challenge). */
+export function isVoucher(ticket: { challenge: Uint8Array }): boolean {
+  return isAllZero(ticket.challenge);
+}
