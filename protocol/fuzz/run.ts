@@ -25,7 +25,7 @@ for (const target of fuzzTargets()) {
   total += runs;
   if (result.failed) {
     console.error(`FAIL ${target.name} after ${result.numRuns} runs (seed ${seed}, path ${result.counterexamplePath})`);
-    console.error(result.errorInstance ?? result.error);
+    console.error(result.errorInstance);
     console.error("counterexample:", result.counterexample);
     process.exit(1);
   }
