@@ -1,8 +1,12 @@
 import type { Libp2p } from "libp2p";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeBatch, type Frame } from "#protocol";
 import { createHost } from "./createHost.ts";
 import { LINK_PROTOCOL } from "./link.ts";
 import { LinkManager } from "./linkManager.ts";
+
+const ack = (n: number): Frame => ({ type: "ack", ackSecret: new Uint8Array(32).fill(n & 0xff) });
+const receipt = (n: number): Frame => ({ type: "receipt", ackSecret: new Uint8Array(32).fill(n & 0xff), recipientAckSecret: new Uint8Array(32).fill(1) });
 
 // Two real libp2p hosts over TCP loopback.
 describe("LinkManager over TCP", () => {
@@ -10,22 +14,25 @@ describe("LinkManager over TCP", () => {
   let b: Libp2p;
   let linksA: LinkManager;
   let linksB: LinkManager;
-  const receivedByB: Uint8Array[] = [];
-  const receivedByA: Uint8Array[] = [];
+  const receivedByB: Frame[] = [];
+  const receivedByA: Frame[] = [];
+  const badFrames: number[] = [];
   const framingErrors: string[] = [];
 
   beforeAll(async () => {
     a = await createHost({ listen: ["/ip4/127.0.0.1/tcp/0"] });
     b = await createHost({ listen: ["/ip4/127.0.0.1/tcp/0"] });
-    linksA = new LinkManager(a, { onMessage: (m) => receivedByA.push(m.slice()) }, { maxQueue: 10_000 });
+    linksA = new LinkManager(a, { onFrame: (f) => receivedByA.push(f) }, { maxQueue: 10_000 });
     linksB = new LinkManager(
       b,
       {
-        onMessage: (m, link) => {
-          receivedByB.push(m.slice());
-          if (m[0] === 0xee) link.send(Uint8Array.of(0xaa, m[1]!));
+        onFrame: (f, link) => {
+          receivedByB.push(f);
+          // Answer receipts on the same stream, as acks travel back to the sender of a packet.
+          if (f.type === "receipt") link.send({ type: "reveal", response: f.ackSecret });
         },
-        onFramingError: (reason) => framingErrors.push(reason),
+        onBadFrame: (_error, type) => badFrames.push(type),
+        onFramingError: (error) => framingErrors.push(error.name),
       },
       { maxQueue: 10_000 },
     );
@@ -40,39 +47,50 @@ describe("LinkManager over TCP", () => {
     await b.stop();
   });
 
-  it("delivers every message intact and in order, replies on the same stream", async () => {
+  it("delivers every frame intact and in order, and replies travel back on the same stream", async () => {
     const link = await linksA.connect(b.peerId.toString(), b.getMultiaddrs().map(String));
     const n = 5_000;
-    for (let i = 0; i < n; i++) {
-      const m = new Uint8Array(1 + (i % 1600)).fill(i & 0xff);
-      m[0] = i % 7 === 0 ? 0xee : 0x01;
-      if (m.length > 1) m[1] = i & 0xff;
-      expect(link.send(m)).toBe(true);
-    }
+    for (let i = 0; i < n; i++) expect(link.send(i % 7 === 0 ? receipt(i) : ack(i))).toBe(true);
     await waitFor(() => receivedByB.length === n);
-    receivedByB.forEach((m, i) => expect(m.length).toBe(1 + (i % 1600)));
+    receivedByB.forEach((f, i) => {
+      expect(f.type).toBe(i % 7 === 0 ? "receipt" : "ack");
+      expect((f as { ackSecret: Uint8Array }).ackSecret[0]).toBe(i & 0xff);
+    });
     await waitFor(() => receivedByA.length === Math.ceil(n / 7));
-    expect(receivedByA.every((m) => m[0] === 0xaa)).toBe(true);
+    expect(receivedByA.every((f) => f.type === "reveal")).toBe(true);
     expect(linksA.get(b.peerId.toString())).toBe(link);
   });
 
-  it("bounds the queue: beyond maxQueue, messages are dropped and counted", async () => {
+  it("bounds the queue: beyond maxQueue, frames are dropped and counted", async () => {
     const drops: number[] = [];
-    const small = new LinkManager(a, { onMessage: () => {}, onDrop: (_reason, count) => drops.push(count) }, { maxQueue: 3 });
+    const small = new LinkManager(a, { onFrame: () => {}, onDrop: (_reason, count) => drops.push(count) }, { maxQueue: 3 });
     const link = await small.connect(b.peerId.toString());
     let accepted = 0;
     // All ten sends happen in one turn, before the queue is flushed.
-    for (let i = 0; i < 10; i++) if (link.send(Uint8Array.of(1))) accepted++;
+    for (let i = 0; i < 10; i++) if (link.send(ack(i))) accepted++;
     expect(accepted).toBe(3);
     expect(drops.reduce((x, y) => x + y, 0)).toBe(7);
     link.close();
   });
 
-  it("aborts a stream that sends an oversized frame, and reports it", async () => {
+  it("skips an invalid but well-delimited frame and keeps the link", async () => {
     const stream = await a.dialProtocol(b.getMultiaddrs(), LINK_PROTOCOL);
-    stream.send(Uint8Array.of(0xff, 0xff, 1, 2, 3));
+    const batch = encodeBatch([ack(1), { type: "voucher", ticket: { payer: new Uint8Array(20), epoch: 1n, cumulative: 1n, index: 0n, challenge: new Uint8Array(32), signature: new Uint8Array(65) } }, ack(2)]);
+    // Corrupt the voucher's challenge (a voucher's challenge must be zero): a content error, not a framing error.
+    const voucherStart = 2 + 34;
+    batch[voucherStart + 2 + 20 + 8 + 16 + 8] = 0x55;
+    const before = receivedByB.length;
+    stream.send(batch);
+    await waitFor(() => receivedByB.length === before + 2);
+    expect(badFrames.length).toBe(1);
+    expect(stream.status).toBe("open");
+  });
+
+  it("aborts a stream that breaks framing, and reports it", async () => {
+    const stream = await a.dialProtocol(b.getMultiaddrs(), LINK_PROTOCOL);
+    stream.send(Uint8Array.of(0, 1, 9, 9, 1, 2, 3));
     await waitFor(() => framingErrors.length > 0);
-    expect(framingErrors).toContain("oversized_message");
+    expect(framingErrors[0]).toBe("UnsupportedVersionError");
     await waitFor(() => stream.status !== "open");
   });
 });

@@ -1,41 +1,40 @@
 import type { Stream } from "@libp2p/interface";
+import { BatchStreamDecoder, packBatches, type BaseError, type Frame } from "#protocol";
 
 /** libp2p protocol id of the Sotto link: packets downstream, acks/reveals/receipts upstream, on one stream. */
 export const LINK_PROTOCOL = "/sotto/link/1.0.0";
 
-/** Largest single message on a link (a packet frame is ~1.6 KB; anything above this is an attack). */
-export const MAX_LINK_MESSAGE = 8 * 1024;
-
 export type LinkDropReason = "queue_full" | "link_closed";
 
 export interface LinkEvents {
-  onMessage: (message: Uint8Array, link: Link) => void;
-  onFramingError: (reason: string, link: Link) => void;
+  onFrame: (frame: Frame, link: Link) => void;
+  /** A well-delimited frame whose content was invalid; it was skipped, the link stays up. */
+  onBadFrame: (error: BaseError, frameType: number, link: Link) => void;
+  /** The stream broke framing (bad version, unknown type): the link is aborted. */
+  onFramingError: (error: Error, link: Link) => void;
   onDrop: (reason: LinkDropReason, count: number, link: Link) => void;
   onClose: (link: Link) => void;
 }
 
 /**
- * One libp2p stream carrying length-prefixed messages (u16 big-endian length, then the message), see
- * docs/protocol.md "Link framing".
+ * One libp2p stream carrying Sotto batches (protocol.md §Link streams) in both directions.
  *
- * Writes are coalesced: everything queued during one event-loop turn goes out in one `send` (per-message
+ * Writes are coalesced: frames queued during one event-loop turn go out as one batch (per-message
  * overhead dominates libp2p throughput). The queue is bounded: when the peer is slow and the stream needs
- * draining, new messages beyond `maxQueue` are dropped and counted, so one slow peer never holds memory
- * or blocks the relay's other links.
+ * draining, frames beyond `maxQueue` are dropped and counted, so one slow peer never holds memory or
+ * blocks the relay's other links.
  */
 export class Link {
   readonly peer: string;
   readonly stream: Stream;
   readonly #events: LinkEvents;
   readonly #maxQueue: number;
-  #queue: Uint8Array[] = [];
-  #queuedBytes = 0;
+  readonly #decoder = new BatchStreamDecoder();
+  #queue: Frame[] = [];
   #flushScheduled = false;
   #draining = false;
   #closed = false;
   #closeNotified = false;
-  #pending: Uint8Array | undefined;
 
   constructor(peer: string, stream: Stream, events: LinkEvents, options: { maxQueue: number }) {
     this.peer = peer;
@@ -54,9 +53,8 @@ export class Link {
     return this.#queue.length;
   }
 
-  /** Queues `message`; returns false (and counts a drop) if the link is closed or its queue is full. */
-  send(message: Uint8Array): boolean {
-    if (message.length > MAX_LINK_MESSAGE) throw new RangeError(`link message of ${message.length} bytes exceeds ${MAX_LINK_MESSAGE}`);
+  /** Queues `frame`; returns false (and counts a drop) if the link is closed or its queue is full. */
+  send(frame: Frame): boolean {
     if (this.closed) {
       this.#events.onDrop("link_closed", 1, this);
       return false;
@@ -65,8 +63,7 @@ export class Link {
       this.#events.onDrop("queue_full", 1, this);
       return false;
     }
-    this.#queue.push(message);
-    this.#queuedBytes += message.length + 2;
+    this.#queue.push(frame);
     if (!this.#flushScheduled && !this.#draining) {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
@@ -76,6 +73,7 @@ export class Link {
 
   close(): void {
     if (this.#closed) return;
+    this.#flush();
     this.#closed = true;
     this.stream.close().catch(() => this.stream.abort(new Error("link closed")));
   }
@@ -88,19 +86,11 @@ export class Link {
   #flush(): void {
     this.#flushScheduled = false;
     if (this.#queue.length === 0 || this.closed) return;
-    const out = new Uint8Array(this.#queuedBytes);
-    let offset = 0;
-    for (const message of this.#queue) {
-      out[offset] = message.length >> 8;
-      out[offset + 1] = message.length & 0xff;
-      out.set(message, offset + 2);
-      offset += message.length + 2;
-    }
+    const batches = packBatches(this.#queue);
     this.#queue = [];
-    this.#queuedBytes = 0;
-    let ready: boolean;
+    let ready = true;
     try {
-      ready = this.stream.send(out);
+      for (const batch of batches) ready = this.stream.send(batch);
     } catch {
       this.#onClosed();
       return;
@@ -119,35 +109,25 @@ export class Link {
 
   #onData(data: Uint8Array | { subarray(): Uint8Array }): void {
     const chunk = data instanceof Uint8Array ? data : data.subarray();
-    let bytes = chunk;
-    if (this.#pending) {
-      bytes = new Uint8Array(this.#pending.length + chunk.length);
-      bytes.set(this.#pending);
-      bytes.set(chunk, this.#pending.length);
-      this.#pending = undefined;
+    let items;
+    try {
+      items = this.#decoder.push(chunk);
+    } catch (error) {
+      this.#events.onFramingError(error as Error, this);
+      this.abort("bad link framing");
+      return;
     }
-    let offset = 0;
-    while (bytes.length - offset >= 2) {
-      const length = (bytes[offset]! << 8) | bytes[offset + 1]!;
-      if (length === 0 || length > MAX_LINK_MESSAGE) {
-        this.#events.onFramingError(length === 0 ? "empty_message" : "oversized_message", this);
-        this.abort("bad link framing");
-        return;
-      }
-      if (bytes.length - offset - 2 < length) break;
-      const message = bytes.subarray(offset + 2, offset + 2 + length);
-      offset += 2 + length;
-      this.#events.onMessage(message, this);
+    for (const item of items) {
+      if ("frame" in item) this.#events.onFrame(item.frame, this);
+      else this.#events.onBadFrame(item.error, item.frameType, this);
       if (this.#closed) return;
     }
-    if (offset < bytes.length) this.#pending = bytes.slice(offset);
   }
 
   #onClosed(): void {
     this.#closed = true;
     if (this.#queue.length > 0) this.#events.onDrop("link_closed", this.#queue.length, this);
     this.#queue = [];
-    this.#queuedBytes = 0;
     if (this.#closeNotified) return;
     this.#closeNotified = true;
     this.#events.onClose(this);

@@ -2,11 +2,13 @@ import type { Connection, PeerId, Stream } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import type { Libp2p } from "libp2p";
+import type { BaseError, Frame } from "#protocol";
 import { LINK_PROTOCOL, Link, type LinkDropReason } from "./link.ts";
 
 export interface LinkManagerEvents {
-  onMessage: (message: Uint8Array, link: Link) => void;
-  onFramingError?: (reason: string, link: Link) => void;
+  onFrame: (frame: Frame, link: Link) => void;
+  onBadFrame?: (error: BaseError, frameType: number, link: Link) => void;
+  onFramingError?: (error: Error, link: Link) => void;
   onDrop?: (reason: LinkDropReason, count: number, link: Link) => void;
   onLinkOpen?: (link: Link) => void;
   onLinkClose?: (link: Link) => void;
@@ -89,8 +91,9 @@ export class LinkManager {
       peer,
       stream,
       {
-        onMessage: this.#events.onMessage,
-        onFramingError: (reason, l) => this.#events.onFramingError?.(reason, l),
+        onFrame: this.#events.onFrame,
+        onBadFrame: (error, type, l) => this.#events.onBadFrame?.(error, type, l),
+        onFramingError: (error, l) => this.#events.onFramingError?.(error, l),
         onDrop: (reason, count, l) => this.#events.onDrop?.(reason, count, l),
         onClose: (l) => {
           if (this.#links.get(peer) === l) this.#links.delete(peer);
