@@ -6,6 +6,7 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Errors} from "@openzeppelin/contracts/utils/Errors.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {ReentrancyLock} from "./utils/ReentrancyLock.sol";
 import {IRelayRegistry} from "./interfaces/IRelayRegistry.sol";
@@ -44,6 +45,11 @@ contract RelayRegistry is IRelayRegistry, EIP712, Nonces, ReentrancyLock {
     uint256 private constant _P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
     uint256 private constant _HALF_P = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF7FFFFE17;
 
+    /**
+     * @dev Three slots per relay. The variable-size part of the record (onion key, peer id, multiaddrs) lives in the
+     * code of a data contract (`record`, "SSTORE2"): writing it costs far less than storage slots, and a directory
+     * read loads it with one EXTCODECOPY instead of one SLOAD per 32 bytes.
+     */
     struct Relay {
         // slot 0
         address operator;
@@ -52,10 +58,8 @@ contract RelayRegistry is IRelayRegistry, EIP712, Nonces, ReentrancyLock {
         // slot 1
         uint128 stake;
         uint128 fee;
-        // slot 2
-        bytes32 onionKeyX;
-        bytes peerId;
-        string[] multiaddrs;
+        // slot 2: data contract whose code is 0x00 ‖ abi.encode(bytes onionKey, bytes peerId, string[] multiaddrs)
+        address record;
     }
 
     IERC20 private immutable _token;
@@ -128,9 +132,9 @@ contract RelayRegistry is IRelayRegistry, EIP712, Nonces, ReentrancyLock {
         Relay storage r = _mutableRelay(node);
         _verifyBinding(relay, deadline, nodeSignature);
 
-        bytes32 oldX = r.onionKeyX;
+        bytes32 oldX = _onionKeyX(r.record);
         _writeRecord(r, relay);
-        if (r.onionKeyX != oldX) delete _onionKeyNodes[oldX];
+        if (bytes32(relay.onionKey[1:]) != oldX) delete _onionKeyNodes[oldX];
 
         emit RelayUpdated(node, msg.sender, relay.onionKey, relay.peerId, relay.multiaddrs, relay.fee);
     }
@@ -159,7 +163,7 @@ contract RelayRegistry is IRelayRegistry, EIP712, Nonces, ReentrancyLock {
         if (block.timestamp < unbondingEnds) revert RelayRegistryUnbondingNotOver(node, unbondingEnds);
 
         uint128 amount = r.stake;
-        delete _onionKeyNodes[r.onionKeyX];
+        delete _onionKeyNodes[_onionKeyX(r.record)];
         delete _relays[node];
         _removeNode(node);
 
@@ -310,12 +314,43 @@ contract RelayRegistry is IRelayRegistry, EIP712, Nonces, ReentrancyLock {
         if (holder != address(0) && holder != relay.node) revert RelayRegistryOnionKeyTaken(relay.onionKey, holder);
         _onionKeyNodes[x] = relay.node;
         r.onionKeyPrefix = uint8(relay.onionKey[0]);
-        r.onionKeyX = x;
         r.fee = relay.fee;
-        r.peerId = relay.peerId;
-        delete r.multiaddrs;
-        for (uint256 i = 0; i < relay.multiaddrs.length; ++i) {
-            r.multiaddrs.push(relay.multiaddrs[i]);
+        r.record = _writeData(abi.encode(relay.onionKey, relay.peerId, relay.multiaddrs));
+    }
+
+    /// @dev Deploys a contract whose code is `0x00 ‖ data` (a leading STOP so that it cannot be called).
+    function _writeData(bytes memory data) private returns (address pointer) {
+        bytes memory initCode = abi.encodePacked(hex"61", uint16(data.length + 1), hex"80600a3d393df300", data);
+        assembly ("memory-safe") {
+            pointer := create(0, add(initCode, 0x20), mload(initCode))
+        }
+        if (pointer == address(0)) revert Errors.FailedDeployment();
+    }
+
+    /// @dev The data stored by {_writeData} at `pointer`.
+    function _readData(address pointer) private view returns (bytes memory data) {
+        assembly ("memory-safe") {
+            let size := sub(extcodesize(pointer), 1)
+            data := mload(0x40)
+            mstore(data, size)
+            extcodecopy(pointer, add(data, 0x20), 1, size)
+            mstore(0x40, add(add(data, 0x20), and(add(size, 31), not(31))))
+        }
+    }
+
+    function _readRecord(address pointer)
+        private
+        view
+        returns (bytes memory onionKey, bytes memory peerId, string[] memory multiaddrs)
+    {
+        return abi.decode(_readData(pointer), (bytes, bytes, string[]));
+    }
+
+    /// @dev The x coordinate of the onion key in the record at `pointer`.
+    function _onionKeyX(address pointer) private view returns (bytes32 x) {
+        (bytes memory onionKey,,) = _readRecord(pointer);
+        assembly ("memory-safe") {
+            x := mload(add(onionKey, 0x21))
         }
     }
 
@@ -364,12 +399,13 @@ contract RelayRegistry is IRelayRegistry, EIP712, Nonces, ReentrancyLock {
 
     function _relayInfo(address node) private view returns (RelayInfo memory) {
         Relay storage r = _relays[node];
+        (bytes memory onionKey, bytes memory peerId, string[] memory multiaddrs) = _readRecord(r.record);
         return RelayInfo({
             node: node,
             operator: r.operator,
-            onionKey: abi.encodePacked(r.onionKeyPrefix, r.onionKeyX),
-            peerId: r.peerId,
-            multiaddrs: r.multiaddrs,
+            onionKey: onionKey,
+            peerId: peerId,
+            multiaddrs: multiaddrs,
             fee: r.fee,
             stake: r.stake,
             active: _isActive(r),

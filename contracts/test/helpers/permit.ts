@@ -1,5 +1,5 @@
 // ERC-2612 permits signed with viem, for the `...WithPermit` functions.
-import { parseSignature, type Address, type Hex, type WalletClient } from "viem";
+import { parseSignature, type Address, type Hex, type LocalAccount, type WalletClient } from "viem";
 
 export const permitTypes = {
   Permit: [
@@ -12,7 +12,8 @@ export const permitTypes = {
 } as const;
 
 export type PermitArgs = {
-  owner: WalletClient;
+  /** A local account, or a wallet client whose account signs over RPC. */
+  owner: WalletClient | LocalAccount;
   token: { address: Address; read: { name: () => Promise<string>; nonces: (args: readonly [Address]) => Promise<bigint> } };
   spender: Address;
   value: bigint;
@@ -22,21 +23,23 @@ export type PermitArgs = {
 
 /** Signs a permit and returns its `v`, `r`, `s`. */
 export async function signPermit(a: PermitArgs): Promise<{ v: number; r: Hex; s: Hex }> {
-  const account = a.owner.account;
-  if (account === undefined) throw new Error("the wallet client has no account");
-  const signature = await a.owner.signTypedData({
-    account,
+  const owner = a.owner;
+  const address = owner.type === "local" ? owner.address : owner.account?.address;
+  if (address === undefined) throw new Error("the wallet client has no account");
+  const typedData = {
     domain: { name: await a.token.read.name(), version: "1", chainId: a.chainId, verifyingContract: a.token.address },
     types: permitTypes,
     primaryType: "Permit",
     message: {
-      owner: account.address,
+      owner: address,
       spender: a.spender,
       value: a.value,
-      nonce: await a.token.read.nonces([account.address]),
+      nonce: await a.token.read.nonces([address]),
       deadline: a.deadline,
     },
-  });
+  } as const;
+  const signature =
+    owner.type === "local" ? await owner.signTypedData(typedData) : await owner.signTypedData({ account: owner.account!, ...typedData });
   const { r, s, v, yParity } = parseSignature(signature);
   return { r, s, v: v === undefined ? 27 + yParity : Number(v) };
 }
