@@ -1,0 +1,554 @@
+import type { Address } from "viem";
+import {
+  BaseError,
+  NackReason,
+  computeChallenge,
+  computeChannelId,
+  encodeFrame,
+  processPacket,
+  signTicket,
+  verifyTicket,
+  type CryptoBackend,
+  type Frame,
+  type PacketFrame,
+  type WireTicket,
+} from "#protocol";
+import type { RelayRecord } from "#contracts";
+import type { Logger } from "../log.ts";
+import type { Mailbox } from "../mailbox/mailbox.ts";
+import type { RelayMetrics } from "../metrics.ts";
+import type { Link } from "../p2p/link.ts";
+import { peerIdString } from "../p2p/peerIds.ts";
+import type { Store } from "../store/store.ts";
+import type { IncomingBook } from "../tickets/incomingBook.ts";
+import type { OutgoingBook } from "../tickets/outgoingBook.ts";
+import { toHex } from "../util/hex.ts";
+import { ExpiringMap } from "./expiringMap.ts";
+import type { HopReliability } from "./hopReliability.ts";
+import { sampleMixingDelay } from "./mixingDelay.ts";
+import type { ReplayCache } from "./replayCache.ts";
+
+/** Why a packet was dropped (the `reason` label of sotto_packets_dropped_total). */
+export type DropReason =
+  | "bad_onion"
+  | "unexpected_final_hop"
+  | "replay"
+  | "missing_ticket"
+  | "no_channel"
+  | "bad_signature"
+  | "fee_too_low"
+  | "unknown_next_hop"
+  | "next_hop_unreliable"
+  | "no_outgoing_channel"
+  | "mailbox_full"
+  | "link_unavailable"
+  | "store_error"
+  | `ticket_${string}`;
+
+export interface PipelineConfig {
+  fee: bigint;
+  meanDelayMs: number;
+  maxDelayMs: number;
+  ackTimeoutMs: number;
+  receiptTtlMs: number;
+}
+
+/** How the pipeline reaches other nodes. */
+export interface PipelineNetwork {
+  relayByOnionKey(onionKeyHex: string): RelayRecord | undefined;
+  relayByNode(node: string): RelayRecord | undefined;
+  /** An open link to a relay, dialling its registered addresses if needed. */
+  linkToRelay(relay: RelayRecord): Promise<Link>;
+  /** An open link to a peer by libp2p id, if one exists. */
+  linkToPeer(peer: string): Link | undefined;
+  /** A connected recipient's link, by its node id (hex). */
+  recipientLink(nodeIdHex: string): Link | undefined;
+}
+
+export interface PipelineDeps {
+  backend: CryptoBackend;
+  onionPrivateKey: Uint8Array;
+  nodeAddress: Address;
+  nodePrivateKey: Uint8Array;
+  /** EIP-712 domain separator of PaymentChannels on this chain. */
+  ticketDomain: Uint8Array;
+  store: Store;
+  incoming: IncomingBook;
+  outgoing: OutgoingBook;
+  mailbox: Mailbox;
+  replay: ReplayCache;
+  reliability: HopReliability;
+  network: PipelineNetwork;
+  /** Makes sure the incoming channel from `payer` is known (reads the chain if not). */
+  ensureIncomingChannel(payer: Address): Promise<void>;
+  /** A packet needed an outgoing channel to `payee` that does not exist or is exhausted. */
+  wantChannel(payee: Address): void;
+  config: PipelineConfig;
+  metrics: RelayMetrics;
+  logger: Logger;
+  random: () => number;
+  now?: () => number;
+}
+
+/** What the relay remembers about a packet it accepted, keyed by the incoming ticket's challenge. */
+interface Circuit {
+  upstreamPeer: string;
+  payer: Address;
+  channelId: `0x${string}`;
+  epoch: bigint;
+  index: bigint;
+  cumulative: bigint;
+  amountIn: bigint;
+  amountOut: bigint;
+  /** This relay's ack secret for the packet (it keys the receipt upstream). */
+  ackSecret: Uint8Array;
+  nextHop: string | undefined;
+  outgoingChallenge: string | undefined;
+  forwardedAt: number;
+  state: "forwarding" | "acked" | "failed";
+  timer: NodeJS.Timeout | undefined;
+}
+
+const hex = (bytes: Uint8Array) => toHex(bytes);
+
+/**
+ * The relay's packet pipeline (DESIGN.md §1, §3): for every PACKET frame, peel one layer, reject replays,
+ * check the ticket that pays this hop, persist, ack upstream, wait the mixing delay, and forward with a
+ * smaller ticket; then turn the next hop's ack into the response that makes the incoming ticket
+ * redeemable and reveal it upstream. Every rejection is counted by reason and, where the sender
+ * of the packet can act on it, answered with a NACK.
+ */
+export class PacketPipeline {
+  readonly #d: PipelineDeps;
+  readonly #now: () => number;
+  readonly #circuits: ExpiringMap<string, Circuit>;
+  /** Outgoing challenge → incoming challenge, to find a circuit from a downstream NACK. */
+  readonly #byOutgoing: ExpiringMap<string, string>;
+  #inFlight = 0;
+  #mixing = 0;
+
+  constructor(deps: PipelineDeps) {
+    this.#d = deps;
+    this.#now = deps.now ?? Date.now;
+    this.#circuits = new ExpiringMap({ ttlMs: deps.config.receiptTtlMs, maxSize: 500_000, onExpire: (_k, c) => c.timer && clearTimeout(c.timer) });
+    this.#byOutgoing = new ExpiringMap({ ttlMs: deps.config.ackTimeoutMs * 2 + deps.config.maxDelayMs, maxSize: 500_000 });
+  }
+
+  /** Packets accepted but not yet handed to the next hop (mixing or awaiting a link). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  get circuits(): number {
+    return this.#circuits.size;
+  }
+
+  /** Entry point for every frame arriving on a link. */
+  onFrame(frame: Frame, link: Link): void {
+    switch (frame.type) {
+      case "packet":
+        this.#d.metrics.packetsIn.inc({ from: "link" });
+        void this.#onPacket(frame, link).catch((error: unknown) => this.#internalError(error));
+        return;
+      case "ack":
+        this.#onAck(frame.ackSecret);
+        return;
+      case "reveal":
+        this.#onReveal(frame.response);
+        return;
+      case "receipt":
+        this.#onReceipt(frame.ackSecret, frame.recipientAckSecret);
+        return;
+      case "nack":
+        this.#onNack(frame.challenge, frame.reason);
+        return;
+      case "voucher":
+        void this.#onVoucher(frame.ticket).catch((error: unknown) => this.#internalError(error));
+        return;
+    }
+  }
+
+  /** Periodic housekeeping: expired circuits. */
+  sweep(now = this.#now()): void {
+    this.#circuits.sweep(now);
+    this.#byOutgoing.sweep(now);
+  }
+
+  #drop(reason: DropReason, detail?: string): void {
+    this.#d.metrics.packetsDropped.inc({ reason });
+    if (detail) this.#d.logger.debug({ reason, detail }, "packet dropped");
+  }
+
+  #nack(link: Link, challenge: Uint8Array, reason: number): void {
+    link.send({ type: "nack", challenge, reason });
+  }
+
+  async #onPacket(frame: PacketFrame, link: Link): Promise<void> {
+    const d = this.#d;
+    const received = performance.now();
+    const now = this.#now();
+    const ticket = frame.ticket;
+    if (!ticket) return this.#drop("missing_ticket");
+
+    // 1. Peel. Authentication (HMAC) fails for any tampered or mis-addressed onion.
+    let instruction;
+    try {
+      instruction = processPacket(d.backend, { onion: frame.onion, pathKey: frame.pathKey, privateKey: d.onionPrivateKey });
+    } catch (error) {
+      this.#drop("bad_onion", (error as Error).message);
+      this.#nack(link, ticket.challenge, NackReason.badOnion);
+      return;
+    }
+    if (instruction.type !== "forward") return this.#drop("unexpected_final_hop");
+
+    // 2. Replay: the same onion layer is never processed twice, also across restarts.
+    const replay = d.replay.check(instruction.replayTag, now);
+    if (replay.replay) {
+      this.#drop("replay");
+      return;
+    }
+
+    // 3. The ticket that pays this hop.
+    const payer = hex(ticket.payer) as Address;
+    const channelId = hex(computeChannelId(d.backend, ticket.payer, d.nodeAddress)) as `0x${string}`;
+    if (!d.incoming.get(channelId)) {
+      await d.ensureIncomingChannel(payer).catch(() => undefined);
+      if (!d.incoming.get(channelId)) {
+        d.metrics.ticketsRejected.inc({ reason: "no_channel" });
+        this.#drop("no_channel");
+        this.#nack(link, ticket.challenge, NackReason.badTicket);
+        return;
+      }
+    }
+    const fields = { epoch: ticket.epoch, cumulative: ticket.cumulative, index: ticket.index, challenge: hex(ticket.challenge) };
+    const check = d.incoming.check(channelId, fields, { challenge: hex(instruction.incomingChallenge), amountIn: instruction.amountIn });
+    if (!check.ok) {
+      d.metrics.ticketsRejected.inc({ reason: check.reason });
+      this.#drop(`ticket_${check.reason}`, check.detail);
+      this.#nack(link, ticket.challenge, nackReasonFor(check.reason));
+      return;
+    }
+    const amountOut = instruction.outgoing?.amount ?? 0n;
+    if (instruction.amountIn - amountOut < d.config.fee) {
+      d.metrics.ticketsRejected.inc({ reason: "fee_too_low" });
+      this.#drop("fee_too_low");
+      this.#nack(link, ticket.challenge, NackReason.amountShort);
+      return;
+    }
+    try {
+      verifyTicket(d.backend, { domain: d.ticketDomain, ticket, payee: d.nodeAddress, expectedChallenge: instruction.incomingChallenge });
+    } catch (error) {
+      d.metrics.ticketsRejected.inc({ reason: "bad_signature" });
+      this.#drop("bad_signature", (error as Error).message);
+      this.#nack(link, ticket.challenge, NackReason.badTicket);
+      return;
+    }
+
+    // 4. Where it goes next.
+    const isExit = instruction.outgoing === undefined;
+    let next: RelayRecord | undefined;
+    if (!isExit) {
+      next = d.network.relayByOnionKey(hex(instruction.nextNodeId));
+      if (!next || !next.active) {
+        this.#drop("unknown_next_hop");
+        this.#nack(link, ticket.challenge, NackReason.unknownNextHop);
+        return;
+      }
+      if (d.reliability.isUnreliable(next.node, now)) {
+        this.#drop("next_hop_unreliable");
+        this.#nack(link, ticket.challenge, NackReason.unknownNextHop);
+        return;
+      }
+    }
+
+    // 5. Accept: everything this packet changes is committed before the ack goes upstream.
+    const writes: (() => void)[] = [replay.write];
+    writes.push(d.incoming.accept({ channelId, ...fields, amountIn: instruction.amountIn, signature: ticket.signature }, now));
+    let outgoingTicket: WireTicket | undefined;
+    if (next && instruction.outgoing) {
+      const issued = d.outgoing.issue(next.node, instruction.outgoing.amount, hex(instruction.outgoing.challenge), now);
+      if (!issued.ok) {
+        d.wantChannel(next.node);
+        this.#drop("no_outgoing_channel", issued.detail);
+        this.#nack(link, ticket.challenge, NackReason.overloaded);
+        return;
+      }
+      writes.push(issued.write!);
+      outgoingTicket = signTicket(d.backend, {
+        domain: d.ticketDomain,
+        privateKey: d.nodePrivateKey,
+        payer: hexBytes(d.nodeAddress),
+        payee: next.node,
+        epoch: issued.ticket.epoch,
+        cumulative: issued.ticket.cumulative,
+        index: issued.ticket.index,
+        challenge: instruction.outgoing.challenge,
+      });
+      d.metrics.ticketsIssued.inc();
+    }
+    const nextFrame: PacketFrame = { type: "packet", pathKey: instruction.nextPathKey, onion: instruction.nextOnion, ticket: outgoingTicket };
+    if (isExit) {
+      const stored = d.mailbox.put(
+        { recipient: instruction.nextNodeId, frame: encodeFrame(nextFrame), challengeIn: instruction.incomingChallenge, upstream: link.peer, ackSecret: instruction.ackSecret },
+        now,
+      );
+      if (!stored.ok) {
+        this.#drop("mailbox_full");
+        this.#nack(link, ticket.challenge, NackReason.overloaded);
+        return;
+      }
+      writes.push(stored.write);
+    }
+    try {
+      await d.store.commit(() => writes.forEach((w) => w()));
+    } catch (error) {
+      this.#drop("store_error", (error as Error).message);
+      return;
+    }
+    d.metrics.ticketsAccepted.inc();
+    link.send({ type: "ack", ackSecret: instruction.ackSecret });
+    d.metrics.acksSent.inc();
+
+    const circuit: Circuit = {
+      upstreamPeer: link.peer,
+      payer,
+      channelId,
+      epoch: ticket.epoch,
+      index: ticket.index,
+      cumulative: ticket.cumulative,
+      amountIn: instruction.amountIn,
+      amountOut,
+      ackSecret: instruction.ackSecret,
+      nextHop: next?.node,
+      outgoingChallenge: instruction.outgoing ? hex(instruction.outgoing.challenge) : undefined,
+      forwardedAt: 0,
+      state: "forwarding",
+      timer: undefined,
+    };
+    const key = hex(instruction.incomingChallenge);
+    this.#circuits.set(key, circuit, now);
+    if (circuit.outgoingChallenge) this.#byOutgoing.set(circuit.outgoingChallenge, key, now);
+
+    if (isExit) {
+      d.metrics.mailboxStored.inc();
+      const recipient = d.network.recipientLink(hex(instruction.nextNodeId));
+      if (recipient) {
+        recipient.send(nextFrame);
+        d.metrics.packetsOut.inc({ to: "recipient" });
+      }
+      d.metrics.hopLatency.observe((performance.now() - received) / 1000);
+      return;
+    }
+
+    // 6. Mix, then forward.
+    const delay = sampleMixingDelay(d.config.meanDelayMs, d.config.maxDelayMs, d.random);
+    const processing = performance.now() - received;
+    this.#inFlight++;
+    if (delay > 0) {
+      this.#mixing++;
+      d.metrics.queueDepth.set({ queue: "mixing" }, this.#mixing);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      this.#mixing--;
+      d.metrics.queueDepth.set({ queue: "mixing" }, this.#mixing);
+    }
+    const sendStarted = performance.now();
+    let downstream: Link;
+    try {
+      downstream = d.network.linkToPeer(peerIdString(next!.peerId)) ?? (await d.network.linkToRelay(next!));
+    } catch (error) {
+      this.#inFlight--;
+      this.#fail(key, circuit, "link_unavailable", (error as Error).message);
+      return;
+    }
+    this.#inFlight--;
+    if (!downstream.send(nextFrame)) {
+      this.#fail(key, circuit, "link_unavailable", "downstream queue full or closed");
+      return;
+    }
+    circuit.forwardedAt = performance.now();
+    d.metrics.packetsOut.inc({ to: "relay" });
+    d.metrics.hopLatency.observe((processing + (circuit.forwardedAt - sendStarted)) / 1000);
+    circuit.timer = setTimeout(() => this.#onAckTimeout(key, circuit), d.config.ackTimeoutMs);
+    circuit.timer.unref?.();
+  }
+
+  /** The next hop never took the packet: nobody is paid for it; tell upstream so the sender reroutes. */
+  #fail(key: string, circuit: Circuit, reason: DropReason, detail: string): void {
+    circuit.state = "failed";
+    this.#drop(reason, detail);
+    const upstream = this.#d.network.linkToPeer(circuit.upstreamPeer);
+    upstream?.send({ type: "nack", challenge: Buffer.from(key.slice(2), "hex"), reason: NackReason.unknownNextHop });
+  }
+
+  #onAckTimeout(key: string, circuit: Circuit): void {
+    if (circuit.state !== "forwarding") return;
+    this.#d.metrics.ackTimeouts.inc();
+    if (circuit.nextHop) this.#d.reliability.record(circuit.nextHop, false, this.#now());
+    this.#fail(key, circuit, "link_unavailable", "next hop did not acknowledge in time");
+  }
+
+  /**
+   * The next hop (or, at the exit, the recipient) accepted a packet: its ack secret is the response to
+   * this relay's incoming ticket. Persist it, then reveal it to the payer so it raises its cumulative.
+   */
+  #onAck(ackSecret: Uint8Array): void {
+    const d = this.#d;
+    const key = hex(computeChallenge(d.backend, ackSecret));
+    const now = this.#now();
+    const circuit = this.#circuits.get(key, now);
+    if (circuit && circuit.state === "forwarding" && circuit.nextHop) {
+      if (circuit.timer) clearTimeout(circuit.timer);
+      circuit.state = "acked";
+      d.metrics.ackLatency.observe((performance.now() - circuit.forwardedAt) / 1000);
+      d.reliability.record(circuit.nextHop, true, now);
+      d.metrics.acksReceived.inc({ outcome: "ok" });
+      this.#earn(circuit, ackSecret, undefined);
+      return;
+    }
+    // At the exit, the recipient's ack answers a stored message (possibly from before a restart).
+    const mail = d.mailbox.byChallenge(Buffer.from(key.slice(2), "hex"));
+    if (mail) {
+      d.metrics.acksReceived.inc({ outcome: "delivery_receipt" });
+      this.#onDeliveryReceipt(key, ackSecret, mail.id, mail.upstream, mail.ackSecret);
+      return;
+    }
+    d.metrics.acksReceived.inc({ outcome: circuit ? "duplicate" : "unknown" });
+  }
+
+  #onDeliveryReceipt(key: string, recipientAck: Uint8Array, mailId: number, upstreamPeer: string | null, ownAck: Uint8Array | null): void {
+    const d = this.#d;
+    const ticketRow = d.store.incomingTicketByChallenge(Buffer.from(key.slice(2), "hex"));
+    const circuit = this.#circuits.get(key, this.#now());
+    const writes = [d.mailbox.remove(mailId)];
+    if (ticketRow && !ticketRow.response) {
+      const entry = { channelId: hex(ticketRow.channelId), epoch: ticketRow.epoch, index: ticketRow.index, cumulative: ticketRow.cumulative, amountIn: ticketRow.amountIn };
+      writes.push(d.incoming.respond(entry, recipientAck));
+      d.metrics.earnedValue.inc(Number(ticketRow.amountIn));
+    }
+    if (circuit) circuit.state = "acked";
+    d.store
+      .commit(() => writes.forEach((w) => w()))
+      .then(() => {
+        const upstream = (circuit && d.network.linkToPeer(circuit.upstreamPeer)) ?? (upstreamPeer ? d.network.linkToPeer(upstreamPeer) : undefined);
+        if (!upstream) return;
+        upstream.send({ type: "reveal", response: recipientAck });
+        if (ownAck) {
+          upstream.send({ type: "receipt", ackSecret: ownAck, recipientAckSecret: recipientAck });
+          d.metrics.receiptsRelayed.inc();
+        }
+      })
+      .catch((error: unknown) => this.#internalError(error));
+  }
+
+  /** Records the response of the circuit's incoming ticket and reveals it upstream. */
+  #earn(circuit: Circuit, response: Uint8Array, receipt: Uint8Array | undefined): void {
+    const d = this.#d;
+    const write = d.incoming.respond(circuit, response);
+    // What this hop keeps; the rest pays the next hop's ticket.
+    d.metrics.earnedValue.inc(Number(circuit.amountIn - circuit.amountOut));
+    d.store
+      .commit(write)
+      .then(() => {
+        const upstream = d.network.linkToPeer(circuit.upstreamPeer);
+        upstream?.send({ type: "reveal", response });
+        if (receipt) upstream?.send({ type: "receipt", ackSecret: circuit.ackSecret, recipientAckSecret: receipt });
+      })
+      .catch((error: unknown) => this.#internalError(error));
+  }
+
+  /** The payee of one of this relay's outgoing tickets revealed its response: that amount is now owed. */
+  #onReveal(response: Uint8Array): void {
+    const d = this.#d;
+    const challenge = hex(computeChallenge(d.backend, response));
+    const outcome = d.outgoing.reveal(challenge);
+    if (!outcome.ok) {
+      d.metrics.revealsReceived.inc({ outcome: outcome.reason });
+      return;
+    }
+    d.metrics.revealsReceived.inc({ outcome: "ok" });
+    d.store.commit(outcome.write).catch((error: unknown) => this.#internalError(error));
+  }
+
+  /** A delivery receipt travelling back: pass it to the hop this relay got the packet from. */
+  #onReceipt(ackSecret: Uint8Array, recipientAck: Uint8Array): void {
+    const d = this.#d;
+    const key = hex(computeChallenge(d.backend, ackSecret));
+    const circuit = this.#circuits.get(key, this.#now());
+    if (!circuit) {
+      d.metrics.framesRejected.inc({ reason: "receipt_unknown_circuit" });
+      return;
+    }
+    const upstream = d.network.linkToPeer(circuit.upstreamPeer);
+    if (!upstream) return;
+    upstream.send({ type: "receipt", ackSecret: circuit.ackSecret, recipientAckSecret: recipientAck });
+    d.metrics.receiptsRelayed.inc();
+    this.#circuits.delete(key);
+  }
+
+  /** The next hop refused a packet this relay forwarded: pass the refusal upstream. */
+  #onNack(challenge: Uint8Array, reason: number): void {
+    const d = this.#d;
+    const now = this.#now();
+    const key = this.#byOutgoing.get(hex(challenge), now);
+    const circuit = key ? this.#circuits.get(key, now) : undefined;
+    if (!key || !circuit || circuit.state !== "forwarding") {
+      d.metrics.framesRejected.inc({ reason: "nack_unknown" });
+      return;
+    }
+    if (circuit.timer) clearTimeout(circuit.timer);
+    circuit.state = "failed";
+    d.metrics.acksReceived.inc({ outcome: "nack" });
+    d.network.linkToPeer(circuit.upstreamPeer)?.send({ type: "nack", challenge: Buffer.from(key.slice(2), "hex"), reason });
+  }
+
+  /** An unconditional voucher: immediately redeemable for everything the payer confirmed. */
+  async #onVoucher(ticket: WireTicket): Promise<void> {
+    const d = this.#d;
+    const payer = hex(ticket.payer) as Address;
+    const channelId = hex(computeChannelId(d.backend, ticket.payer, d.nodeAddress)) as `0x${string}`;
+    if (!d.incoming.get(channelId)) await d.ensureIncomingChannel(payer).catch(() => undefined);
+    const entry = d.incoming.get(channelId);
+    const fields = { epoch: ticket.epoch, cumulative: ticket.cumulative, index: ticket.index, challenge: hex(ticket.challenge) };
+    const check = entry ? d.incoming.check(channelId, fields, { challenge: fields.challenge, amountIn: 0n }) : { ok: false as const, reason: "channel_not_open" as const, detail: "" };
+    if (!check.ok) {
+      d.metrics.ticketsRejected.inc({ reason: `voucher_${check.reason}` });
+      return;
+    }
+    try {
+      verifyTicket(d.backend, { domain: d.ticketDomain, ticket, payee: d.nodeAddress });
+    } catch {
+      d.metrics.ticketsRejected.inc({ reason: "voucher_bad_signature" });
+      return;
+    }
+    const now = this.#now();
+    const accept = d.incoming.accept({ channelId, ...fields, amountIn: 0n, signature: ticket.signature }, now);
+    const respond = d.incoming.respond({ channelId, epoch: ticket.epoch, index: ticket.index, cumulative: ticket.cumulative, amountIn: 0n }, new Uint8Array(32));
+    await d.store.commit(() => {
+      accept();
+      respond();
+    });
+    d.metrics.ticketsAccepted.inc();
+  }
+
+  #internalError(error: unknown): void {
+    if (error instanceof BaseError) this.#d.logger.warn({ err: error.message }, "protocol error in pipeline");
+    else this.#d.logger.error({ err: error instanceof Error ? error.stack : String(error) }, "internal error in packet pipeline");
+  }
+}
+
+function nackReasonFor(reason: string): number {
+  switch (reason) {
+    case "challenge_mismatch":
+      return NackReason.challengeMismatch;
+    case "amount_short":
+      return NackReason.amountShort;
+    case "payer_behind":
+      return NackReason.payerBehind;
+    default:
+      return NackReason.badTicket;
+  }
+}
+
+function hexBytes(address: string): Uint8Array {
+  return new Uint8Array(Buffer.from(address.slice(2), "hex"));
+}
