@@ -243,7 +243,7 @@ export class Relay {
       while (this.pipeline && this.pipeline.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await this.settlement?.idle();
       await this.links?.stop().catch(() => undefined);
-      await this.host?.stop().catch(() => undefined);
+      if (this.host) await this.host.stop();
       this.store?.close();
       this.logger.info("relay stopped");
     })();
