@@ -8,12 +8,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { network } from "hardhat";
-import { keccak256, maxUint256, parseEther, toHex, type Address, type Hash, type Hex } from "viem";
+import { encodeFunctionData, keccak256, maxUint256, parseEther, toHex, type Hash } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import SottoLocalModule from "../ignition/modules/SottoLocal.ts";
 import { makeRelay, signBinding } from "../contracts/test/helpers/relays.ts";
 import { signPermit } from "../contracts/test/helpers/permit.ts";
 import { makeRedemption, type Redemption } from "../contracts/test/helpers/tickets.ts";
+import { typedSotto, walletClients } from "../contracts/test/helpers/contracts.ts";
 
 type Row = {
   name: string;
@@ -31,12 +32,13 @@ const MIN_STAKE = parseEther("100");
 const { viem, networkHelpers, ignition } = await network.create();
 const publicClient = await viem.getPublicClient();
 const chainId = await publicClient.getChainId();
-const [operator, payer, payee] = await viem.getWalletClients();
-if (!operator || !payer || !payee) throw new Error("need three accounts");
+const [operator, payer, payee] = await walletClients(viem, [0, 1, 2]);
 
-const { token, registry, channels } = await ignition.deploy(SottoLocalModule, {
-  parameters: { SottoLocal: { minimumStake: MIN_STAKE, unbondingDelay: 3600n, closeNoticePeriod: 600n } },
-});
+const { token, registry, channels } = typedSotto(
+  await ignition.deploy(SottoLocalModule, {
+    parameters: { SottoLocal: { minimumStake: MIN_STAKE, unbondingDelay: 3600n, closeNoticePeriod: 600n } },
+  }),
+);
 
 const rows: Row[] = [];
 
@@ -292,7 +294,10 @@ for (let i = 0; i < 7; i++) warm.push((await readDirectory()).ms);
 warm.sort((a, b) => a - b);
 const medianMs = warm[Math.floor(warm.length / 2)]!;
 const pageGas = Number(
-  await publicClient.estimateContractGas({ address: registry.address, abi: registry.abi, functionName: "getRelays", args: [0n, PAGE] }),
+  await publicClient.estimateGas({
+    to: registry.address,
+    data: encodeFunctionData({ abi: registry.abi, functionName: "getRelays", args: [0n, PAGE] }),
+  }),
 );
 
 // ---------------------------------------------------------------------------------------------------------------

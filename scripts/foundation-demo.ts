@@ -19,6 +19,7 @@ import {
   registryDomain,
   ticketDomain,
 } from "../contracts/test/helpers/eip712.ts";
+import { typedSotto, walletClients } from "../contracts/test/helpers/contracts.ts";
 
 const MIN_STAKE = parseEther("100");
 const UNIT = 18;
@@ -41,15 +42,16 @@ async function main(): Promise<void> {
   const { viem, ignition, networkHelpers } = await network.create();
   const publicClient = await viem.getPublicClient();
   const chainId = await publicClient.getChainId();
-  const [operatorWallet, senderWallet] = await viem.getWalletClients();
-  if (!operatorWallet || !senderWallet) throw new Error("the in-process chain has no accounts");
+  const [operatorWallet, senderWallet] = await walletClients(viem, [0, 1]);
   const operator = getAddress(operatorWallet.account.address);
   const sender = getAddress(senderWallet.account.address);
 
   // 1. Deploy.
-  const { token, registry, channels } = await ignition.deploy(SottoLocalModule, {
-    parameters: { SottoLocal: { minimumStake: MIN_STAKE, unbondingDelay: 7n * 24n * 3600n, closeNoticePeriod: 24n * 3600n } },
-  });
+  const { token, registry, channels } = typedSotto(
+    await ignition.deploy(SottoLocalModule, {
+      parameters: { SottoLocal: { minimumStake: MIN_STAKE, unbondingDelay: 7n * 24n * 3600n, closeNoticePeriod: 24n * 3600n } },
+    }),
+  );
   step("Deployed with Ignition (module SottoLocal)", {
     chainId,
     SottoTestToken: token.address,

@@ -15,21 +15,22 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { channelIdOf, hashTicket, ticketDomain, ZERO_CHALLENGE, type Ticket } from "./helpers/eip712.ts";
 import { signPermit } from "./helpers/permit.ts";
+import { deployChannels, deployToken, walletClients, type PaymentChannelsContract } from "./helpers/contracts.ts";
 import { makeRedemption, nextResponse, recoveredSigner, type Redemption, type RedemptionOptions } from "./helpers/tickets.ts";
 
 const { viem, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
 const publicClient = await viem.getPublicClient();
 const chainId = await publicClient.getChainId();
-const [, payer, payer2, payer3, payee, payee2, stranger] = await viem.getWalletClients();
+const [payer, payer2, payer3, payee, payee2, stranger] = await walletClients(viem, [1, 2, 3, 4, 5, 6]);
 
 const NOTICE = 24n * 3600n;
 const MAX_CHANNEL_AMOUNT = 2n ** 112n - 1n;
 const FUNDS = parseEther("1000");
 
 async function deployFixture() {
-  const token = await viem.deployContract("SottoTestToken");
-  const channels = await viem.deployContract("PaymentChannels", [token.address, NOTICE]);
+  const token = await deployToken(viem);
+  const channels = await deployChannels(viem, [token.address, NOTICE]);
   for (const wallet of [payer, payer2, payer3, stranger]) {
     await token.write.mint([wallet.account.address, FUNDS * 10n]);
     await token.write.approve([channels.address, maxUint256], { account: wallet.account });
@@ -44,7 +45,7 @@ async function fundedFixture() {
   return deployed;
 }
 
-type Channels = Awaited<ReturnType<typeof deployFixture>>["channels"];
+type Channels = PaymentChannelsContract;
 type Wallet = typeof payer;
 
 function redemption(channels: Channels, o: Omit<RedemptionOptions, "chainId" | "channels" | "payer" | "payee"> & { payer?: Wallet; payee?: Address }) {
@@ -259,7 +260,7 @@ describe("PaymentChannels", () => {
       const id = idOf(payer, payee);
       const voucher = await redemption(channels, { cumulative: 10n, response: null });
       assert.equal(voucher.challenge, ZERO_CHALLENGE);
-      assert.equal((await channels.simulate.redeem([voucher], { account: payee.account })).result, 10n);
+      assert.equal((await channels.simulate.redeem([voucher], { account: payee.account.address })).result, 10n);
       await viem.assertions.emitWithArgs(
         channels.write.redeem([voucher], { account: payee.account }),
         channels,
@@ -349,7 +350,7 @@ describe("PaymentChannels", () => {
 
     it("reverts with InvalidSignature for another signer, chain, deployment, channel or altered fields", async () => {
       const { token, channels } = await loadFixture(fundedFixture);
-      const other = await viem.deployContract("PaymentChannels", [token.address, NOTICE]);
+      const other = await deployChannels(viem, [token.address, NOTICE]);
       await token.write.approve([other.address, maxUint256], { account: payer.account });
       await other.write.fund([payee.account.address, FUNDS], { account: payer.account });
       await channels.write.fund([payee2.account.address, FUNDS], { account: payer.account });
@@ -417,7 +418,7 @@ describe("PaymentChannels", () => {
           batch.push(await redemption(channels, { payer: from, payee: to.account.address, cumulative: BigInt(10 * (i + 1)) }));
         }
       }
-      const { result } = await channels.simulate.redeemMany([batch], { account: payee.account });
+      const { result } = await channels.simulate.redeemMany([batch], { account: payee.account.address });
       assert.deepEqual(result, [10n, 20n, 30n, 10n, 20n, 30n]);
       const hash = await channels.write.redeemMany([batch], { account: payee.account });
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
@@ -580,7 +581,7 @@ describe("PaymentChannels", () => {
       await channels.write.redeem([await redemption(channels, { cumulative: FUNDS })]);
       await channels.write.initiateClose([payee.account.address], { account: payer.account });
       await time.increase(Number(NOTICE));
-      assert.equal((await channels.simulate.finalizeClose([payee.account.address], { account: payer.account })).result, 0n);
+      assert.equal((await channels.simulate.finalizeClose([payee.account.address], { account: payer.account.address })).result, 0n);
       const hash = await channels.write.finalizeClose([payee.account.address], { account: payer.account });
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
       assert.equal(parseEventLogs({ abi: token.abi, eventName: "Transfer", logs: receipt.logs }).length, 0);
@@ -625,7 +626,7 @@ describe("PaymentChannels", () => {
       const ticket = await redemption(channels, { cumulative: 70n });
       await channels.write.redeem([await redemption(channels, { cumulative: 50n })]);
       assert.equal(
-        (await channels.simulate.closeIncoming([payer.account.address], { account: payee.account })).result,
+        (await channels.simulate.closeIncoming([payer.account.address], { account: payee.account.address })).result,
         FUNDS - 50n,
       );
       const before = await token.read.balanceOf([payer.account.address]);

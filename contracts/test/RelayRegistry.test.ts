@@ -5,20 +5,21 @@ import { concat, getAddress, maxUint256, parseEther, recoverAddress, zeroAddress
 import { privateKeyToAccount } from "viem/accounts";
 import { bindingDigest, makeRelay, onionKeyOf, signBinding, type BindingOptions, type TestRelay } from "./helpers/relays.ts";
 import { signPermit } from "./helpers/permit.ts";
+import { deployRegistry, deployToken, walletClients, type RelayRegistryContract } from "./helpers/contracts.ts";
 
 const { viem, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
 const publicClient = await viem.getPublicClient();
 const chainId = await publicClient.getChainId();
-const [, operator, operator2, stranger] = await viem.getWalletClients();
+const [operator, operator2, stranger] = await walletClients(viem, [1, 2, 3]);
 
 const MIN_STAKE = parseEther("100");
 const DELAY = 7n * 24n * 3600n;
 const SECP256K1_P = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
 
 async function deployFixture() {
-  const token = await viem.deployContract("SottoTestToken");
-  const registry = await viem.deployContract("RelayRegistry", [token.address, MIN_STAKE, DELAY]);
+  const token = await deployToken(viem);
+  const registry = await deployRegistry(viem, [token.address, MIN_STAKE, DELAY]);
   for (const wallet of [operator, operator2, stranger]) {
     await token.write.mint([wallet.account.address, parseEther("100000")]);
     await token.write.approve([registry.address, maxUint256], { account: wallet.account });
@@ -26,7 +27,7 @@ async function deployFixture() {
   return { token, registry };
 }
 
-type Registry = Awaited<ReturnType<typeof deployFixture>>["registry"];
+type Registry = RelayRegistryContract;
 type Wallet = typeof operator;
 
 async function bindingOptions(
@@ -293,7 +294,7 @@ describe("RelayRegistry", () => {
 
     it("reverts with RelayRegistryInvalidSignature unless the node signed this exact binding", async () => {
       const { registry } = await loadFixture(deployFixture);
-      const other = await viem.deployContract("RelayRegistry", [await registry.read.token(), MIN_STAKE, DELAY]);
+      const other = await deployRegistry(viem, [await registry.read.token(), MIN_STAKE, DELAY]);
       const relay = makeRelay(1);
       const stranger = privateKeyToAccount(`0x${"11".repeat(32)}`);
       const base = await bindingOptions(registry, relay, operator);

@@ -10,6 +10,7 @@ import * as generated from "../generated/index.ts";
 import SottoModule from "../../ignition/modules/Sotto.ts";
 import SottoLocalModule from "../../ignition/modules/SottoLocal.ts";
 import { SOTTO_DEFAULTS } from "../../ignition/modules/core.ts";
+import { deployToken, typedSotto, type PaymentChannelsContract, type RelayRegistryContract } from "./helpers/contracts.ts";
 import { GENERATED_CONTRACTS, renderGeneratedFiles, staleGeneratedFiles } from "../../scripts/generate-abis.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
@@ -17,7 +18,7 @@ const { ignition, viem } = await network.create();
 
 describe("Ignition modules", () => {
   it("SottoLocal deploys the test token, registry and channels with the defaults", async () => {
-    const { token, registry, channels } = await ignition.deploy(SottoLocalModule);
+    const { token, registry, channels } = typedSotto(await ignition.deploy(SottoLocalModule));
     assert.equal(await registry.read.token(), getAddress(token.address));
     assert.equal(await channels.read.token(), getAddress(token.address));
     assert.equal(await registry.read.minimumStake(), SOTTO_DEFAULTS.minimumStake);
@@ -26,20 +27,24 @@ describe("Ignition modules", () => {
   });
 
   it("SottoLocal takes parameters", async () => {
-    const { registry, channels } = await ignition.deploy(SottoLocalModule, {
-      parameters: { SottoLocal: { minimumStake: 5n, unbondingDelay: 60n, closeNoticePeriod: 30n } },
-    });
+    const { registry, channels } = typedSotto(
+      await ignition.deploy(SottoLocalModule, {
+        parameters: { SottoLocal: { minimumStake: 5n, unbondingDelay: 60n, closeNoticePeriod: 30n } },
+      }),
+    );
     assert.equal(await registry.read.minimumStake(), 5n);
     assert.equal(await registry.read.unbondingDelay(), 60n);
     assert.equal(await channels.read.noticePeriod(), 30n);
   });
 
   it("Sotto deploys for existing tokens and requires them", async () => {
-    const staking = await viem.deployContract("SottoTestToken");
-    const payment = await viem.deployContract("SottoTestToken");
-    const { registry, channels } = await ignition.deploy(SottoModule, {
+    const staking = await deployToken(viem);
+    const payment = await deployToken(viem);
+    const deployed = await ignition.deploy(SottoModule, {
       parameters: { Sotto: { stakingToken: staking.address, paymentToken: payment.address, minimumStake: parseEther("1") } },
     });
+    const registry = deployed.registry as unknown as RelayRegistryContract;
+    const channels = deployed.channels as unknown as PaymentChannelsContract;
     assert.equal(await registry.read.token(), getAddress(staking.address));
     assert.equal(await channels.read.token(), getAddress(payment.address));
     assert.equal(await registry.read.minimumStake(), parseEther("1"));
@@ -149,7 +154,7 @@ describe("contracts/generated", () => {
   it("exports ABIs and bytecode that deploy and run with plain viem", async () => {
     const [wallet] = await viem.getWalletClients();
     const publicClient = await viem.getPublicClient();
-    const token = await viem.deployContract("SottoTestToken");
+    const token = await deployToken(viem);
     const hash = await wallet!.deployContract({
       abi: generated.relayRegistryAbi,
       bytecode: generated.relayRegistryBytecode,

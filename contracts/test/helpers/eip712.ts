@@ -82,9 +82,20 @@ export function hashRelayBinding(domain: Domain, binding: RelayBinding): Hex {
  */
 export async function signTicket(signer: LocalAccount | WalletClient, domain: Domain, ticket: Ticket): Promise<Hex> {
   const typedData = { domain, types: ticketTypes, primaryType: "Ticket", message: ticket } as const;
-  if (signer.type === "local") return signer.signTypedData(typedData);
+  if (isLocalAccount(signer)) return signer.signTypedData(typedData);
   if (signer.account === undefined) throw new Error("the wallet client has no account");
   return signer.signTypedData({ account: signer.account, ...typedData });
+}
+
+export function isLocalAccount(signer: LocalAccount | WalletClient): signer is LocalAccount {
+  return signer.type === "local";
+}
+
+/** The address of a local account or of a wallet client's account. */
+export function signerAddress(signer: LocalAccount | WalletClient): Address {
+  if (isLocalAccount(signer)) return signer.address;
+  if (signer.account === undefined) throw new Error("the wallet client has no account");
+  return signer.account.address;
 }
 
 export async function signRelayBinding(signer: LocalAccount, domain: Domain, binding: RelayBinding): Promise<Hex> {

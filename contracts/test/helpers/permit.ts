@@ -1,4 +1,5 @@
 // ERC-2612 permits signed with viem, for the `...WithPermit` functions.
+import { isLocalAccount, signerAddress } from "./eip712.ts";
 import { parseSignature, type Address, type Hex, type LocalAccount, type WalletClient } from "viem";
 
 export const permitTypes = {
@@ -24,8 +25,7 @@ export type PermitArgs = {
 /** Signs a permit and returns its `v`, `r`, `s`. */
 export async function signPermit(a: PermitArgs): Promise<{ v: number; r: Hex; s: Hex }> {
   const owner = a.owner;
-  const address = owner.type === "local" ? owner.address : owner.account?.address;
-  if (address === undefined) throw new Error("the wallet client has no account");
+  const address = signerAddress(owner);
   const typedData = {
     domain: { name: await a.token.read.name(), version: "1", chainId: a.chainId, verifyingContract: a.token.address },
     types: permitTypes,
@@ -38,8 +38,9 @@ export async function signPermit(a: PermitArgs): Promise<{ v: number; r: Hex; s:
       deadline: a.deadline,
     },
   } as const;
-  const signature =
-    owner.type === "local" ? await owner.signTypedData(typedData) : await owner.signTypedData({ account: owner.account!, ...typedData });
+  const signature = isLocalAccount(owner)
+    ? await owner.signTypedData(typedData)
+    : await owner.signTypedData({ account: owner.account!, ...typedData });
   const { r, s, v, yParity } = parseSignature(signature);
   return { r, s, v: v === undefined ? 27 + yParity : Number(v) };
 }

@@ -4,6 +4,7 @@ import {
   channelIdOf,
   challengeOf,
   hashTicket,
+  signerAddress,
   signTicket,
   ticketDomain,
   ZERO_CHALLENGE,
@@ -47,14 +48,8 @@ export function nextResponse(): Hex {
   return keccak256(toHex(`response:${responseCounter++}`));
 }
 
-function addressOf(signer: WalletClient | LocalAccount): Address {
-  if (signer.type === "local") return signer.address;
-  if (signer.account === undefined) throw new Error("the wallet client has no account");
-  return signer.account.address;
-}
-
 export async function makeRedemption(o: RedemptionOptions): Promise<Redemption> {
-  const payer = addressOf(o.payer);
+  const payer = signerAddress(o.payer);
   const response = o.response === undefined ? nextResponse() : o.response;
   const ticket: Ticket = {
     channelId: channelIdOf(payer, o.payee),
