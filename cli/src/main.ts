@@ -98,6 +98,13 @@ export async function runCli(argv: readonly string[], io: CommandIo = processIo)
       io.stderr(`sotto ${command.path.join(" ")}: ${message}\n`);
       return 1;
     }
+    // viem errors carry a one-line summary (e.g. the decoded custom error of a reverted call).
+    const viemError = error as { shortMessage?: string; metaMessages?: string[] };
+    if (typeof viemError.shortMessage === "string") {
+      const details = viemError.metaMessages?.map((m) => `  ${m.trim()}`).join("\n");
+      io.stderr(`sotto ${command.path.join(" ")}: ${viemError.shortMessage}\n${details ? `${details}\n` : ""}`);
+      return 1;
+    }
     io.stderr(`sotto ${command.path.join(" ")}: unexpected error: ${error instanceof Error ? (error.stack ?? message) : message}\n`);
     return 1;
   }

@@ -6,3 +6,6 @@ export { relayBackend } from "./crypto.ts";
 export { createKeyFile, loadKeyFile, KeyFileError, type RelayKeys } from "./keys/keyFile.ts";
 export { publicKeyFromPrivate } from "./keys/onionKey.ts";
 export { createLogger, type Logger } from "./log.ts";
+export { Relay, RelayStartError, type RelayInit } from "./relay.ts";
+export { createRelayMetrics, type RelayMetrics } from "./metrics.ts";
+export { peerIdHex, peerIdString } from "./p2p/peerIds.ts";
