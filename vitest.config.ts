@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 // node:test runner against the in-process EVM). The two file sets never overlap.
 export default defineConfig({
   test: {
-    include: ["{protocol,relay,client,cli,test}/**/*.test.ts"],
+    include: ["{protocol,net,relay,client,cli,test}/**/*.test.ts"],
     exclude: ["**/node_modules/**", "contracts/**"],
     testTimeout: 30_000,
     hookTimeout: 120_000,

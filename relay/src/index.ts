@@ -8,4 +8,4 @@ export { publicKeyFromPrivate } from "./keys/onionKey.ts";
 export { createLogger, type Logger } from "./log.ts";
 export { Relay, RelayStartError, type RelayInit } from "./relay.ts";
 export { createRelayMetrics, type RelayMetrics } from "./metrics.ts";
-export { peerIdHex, peerIdString } from "./p2p/peerIds.ts";
+export { peerIdHex, peerIdString } from "#net";
