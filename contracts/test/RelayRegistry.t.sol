@@ -393,6 +393,8 @@ contract RelayRegistryInvariantTest is Test {
             assertEq(registry.nodeOfOnionKey(r.onionKey), r.node);
             assertEq(r.active, r.unbondingEnds == 0 && r.stake >= registry.minimumStake());
             assertEq(registry.isActive(r.node), r.active);
+            // The directory page (assembled from pre-encoded records) equals the single-relay view.
+            assertEq(keccak256(abi.encode(registry.getRelay(r.node))), keccak256(abi.encode(r)));
             for (uint256 j = 0; j < i; ++j) {
                 assertTrue(relays[j].node != r.node);
                 assertTrue(keccak256(relays[j].onionKey) != keccak256(r.onionKey));

@@ -703,6 +703,7 @@ describe("RelayRegistry", () => {
         assert.equal(info.active, index !== 3);
         assert.equal(info.unbondingEnds === 0n, index !== 3);
       });
+      for (const info of all) assert.deepEqual(await registry.read.getRelay([info.node]), info);
       const pages = [
         await registry.read.getRelays([0n, 2n]),
         await registry.read.getRelays([2n, 2n]),
