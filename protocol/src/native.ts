@@ -7,7 +7,7 @@ import type { CryptoBackend } from "./crypto/backend.ts";
 import { createNativeBackend, nativeBindingInfo } from "./crypto/nativeBackend.ts";
 
 export { createNativeBackend, nativeBindingInfo };
-export type { NativeBindingInfo } from "./crypto/nativeBackend.ts";
+export type { NativeBackendOptions, NativeBindingInfo } from "./crypto/nativeBackend.ts";
 
 let cached: CryptoBackend | undefined;
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { key } from "../../../test/protocol/helpers.ts";
 import { BaseError, DecryptionFailedError, InvalidPrivateKeyError, InvalidPublicKeyError, InvalidSignatureError } from "../errors.ts";
 import { portableBackend as portable } from "../index.ts";
-import { getNativeBackend, nativeBindingInfo } from "../native.ts";
+import { createNativeBackend, getNativeBackend, nativeBindingInfo } from "../native.ts";
 import { CURVE_ORDER } from "./scalars.ts";
 import { encodeUint } from "../utils/bytes.ts";
 
@@ -22,10 +22,13 @@ const arb32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const arb12 = fc.uint8Array({ minLength: 12, maxLength: 12 });
 const PK_RUNS = 40;
 
+/** The native back-end with @noble/ciphers for ChaCha20 (createNativeBackend({ ciphers: "noble" })). */
+const nativeNoble = createNativeBackend({ ciphers: "noble" });
+
 function same<T>(f: (b: typeof native) => T): T {
   const a = f(portable);
-  const b = f(native);
-  expect(b).toEqual(a);
+  expect(f(native)).toEqual(a);
+  expect(f(nativeNoble)).toEqual(a);
   return a;
 }
 
@@ -43,6 +46,13 @@ function sameError(f: (b: typeof native) => unknown): void {
   } catch (error) {
     b = error;
   }
+  let c: unknown;
+  try {
+    f(nativeNoble);
+  } catch (error) {
+    c = error;
+  }
+  expect((c as Error).name).toBe((a as Error).name);
   expect(a).toBeInstanceOf(BaseError);
   expect(b).toBeInstanceOf(BaseError);
   expect((b as Error).name).toBe((a as Error).name);

@@ -7,18 +7,38 @@ export const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd
 export const FIELD_PRIME = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
 export const HALF_CURVE_ORDER = CURVE_ORDER >> 1n;
 
+const ORDER_BYTES = bigEndian(CURVE_ORDER);
+const PRIME_BYTES = bigEndian(FIELD_PRIME);
+
+function bigEndian(v: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 31; i >= 0; i--, v >>= 8n) out[i] = Number(v & 0xffn);
+  return out;
+}
+
+/** `a < b` for equal-length big-endian byte strings (a at `offset`). */
+function lessThan(a: Uint8Array, offset: number, b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) {
+    const x = a[offset + i]!;
+    const y = b[i]!;
+    if (x !== y) return x < y;
+  }
+  return false;
+}
+
 /** A 32-byte big-endian scalar in [1, n-1]. */
 export function isValidScalar(bytes: Uint8Array): boolean {
   if (!(bytes instanceof Uint8Array) || bytes.length !== 32) return false;
-  const v = decodeUint(bytes);
-  return v > 0n && v < CURVE_ORDER;
+  let any = 0;
+  for (let i = 0; i < 32; i++) any |= bytes[i]!;
+  return any !== 0 && lessThan(bytes, 0, ORDER_BYTES);
 }
 
 /** Cheap structural check of a compressed point (prefix, x < p); the curve check is the back-end's. */
 export function hasCompressedPointShape(bytes: Uint8Array): boolean {
   if (!(bytes instanceof Uint8Array) || bytes.length !== 33) return false;
   if (bytes[0] !== 2 && bytes[0] !== 3) return false;
-  return decodeUint(bytes.subarray(1)) < FIELD_PRIME;
+  return lessThan(bytes, 1, PRIME_BYTES);
 }
 
 /**

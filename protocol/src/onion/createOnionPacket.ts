@@ -14,7 +14,7 @@ import { InvalidParameterError, PayloadTooLargeError } from "../errors.ts";
 import { bigSizeLength, writeBigSize } from "../tlv/bigsize.ts";
 import { concatBytes, xorInPlace } from "../utils/bytes.ts";
 import { computeSharedSecrets } from "./computeSharedSecrets.ts";
-import { generateFiller } from "./filler.ts";
+import { fillerFromStreams } from "./filler.ts";
 import { deriveKey, generateCipherStream } from "./keys.ts";
 
 export type OnionHop = {
@@ -104,7 +104,13 @@ export function wrapOnion(backend: CryptoBackend, parameters: WrapOnionParameter
   if (sharedSecrets.length !== payloads.length) throw new InvalidParameterError({ parameter: "sharedSecrets", reason: "one per hop" });
   const associatedData = parameters.associatedData ?? new Uint8Array(0);
   const shiftSizes = payloads.map((p) => hopShiftSize(p.length));
-  const filler = generateFiller(backend, sharedSecrets, shiftSizes, routingInfoSize);
+  // One rho stream per hop: hops 0 … n-2 need `routingInfoSize + shift` bytes for the filler, and the
+  // first `routingInfoSize` of them encrypt the hop's layer.
+  const n = payloads.length;
+  const streams = sharedSecrets.map((ss, i) =>
+    generateCipherStream(backend, deriveKey(backend, KEY_LABEL_RHO, ss), routingInfoSize + (i < n - 1 ? shiftSizes[i]! : 0)),
+  );
+  const filler = fillerFromStreams(streams.slice(0, n - 1), shiftSizes);
 
   const padKey = deriveKey(backend, KEY_LABEL_PAD, sessionKey);
   const mixHeader = generateCipherStream(backend, padKey, routingInfoSize);
@@ -118,8 +124,7 @@ export function wrapOnion(backend: CryptoBackend, parameters: WrapOnionParameter
     mixHeader.set(payload, offset);
     offset += payload.length;
     mixHeader.set(nextHmac, offset);
-    const rho = deriveKey(backend, KEY_LABEL_RHO, sharedSecrets[i]!);
-    xorInPlace(mixHeader, generateCipherStream(backend, rho, routingInfoSize));
+    xorInPlace(mixHeader, streams[i]!);
     if (i === payloads.length - 1) mixHeader.set(filler, routingInfoSize - filler.length);
     const mu = deriveKey(backend, KEY_LABEL_MU, sharedSecrets[i]!);
     nextHmac = backend.hmacSha256(mu, associatedData.length > 0 ? concatBytes(mixHeader, associatedData) : mixHeader);
