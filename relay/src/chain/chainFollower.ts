@@ -102,7 +102,7 @@ export class ChainFollower {
     const self = this.#o.self;
     const [payer, payee] = direction === "incoming" ? [counterparty, self] : [self, counterparty];
     const state = await this.#o.client
-      .getBlockNumber()
+      .getBlockNumber({ cacheTime: 0 })
       .then((head) => getChannel(this.#o.client, { channels: this.#o.contracts.channels, payer, payee, blockNumber: this.#finalBlock(head) }))
       .catch((error: unknown) => {
         this.#o.metrics.chainErrors.inc({ op: "getChannel" });
@@ -126,7 +126,7 @@ export class ChainFollower {
   async #pollOnce(): Promise<void> {
     const { client, contracts, self } = this.#o;
     try {
-      const target = this.#finalBlock(await client.getBlockNumber());
+      const target = this.#finalBlock(await client.getBlockNumber({ cacheTime: 0 }));
       const from = this.#lastBlock === undefined ? (this.#o.startBlock ?? 0n) : this.#lastBlock + 1n;
       if (this.#lastBlock === undefined || target >= from) {
         const [channelLogs, registryLogs] = await Promise.all([
