@@ -21,10 +21,10 @@ async function waitFor<T>(read: () => Promise<T> | T, ok: (value: T) => boolean,
   }
 }
 
-describe("a packet across three relays (in-process relays, real libp2p and chain)", () => {
+describe("a packet across three relays (relay processes, real libp2p and chain)", () => {
   let net: LocalNetwork;
   beforeAll(async () => {
-    net = await startLocalNetwork({ relays: 3, processes: false, fees: [1n, 1n, 1n], logLevel: process.env.E2E_LOG ?? "warn", relayConfig: { settlement: { jitterMs: 0, minValue: "1000000" } } });
+    net = await startLocalNetwork({ relays: 3, processes: true, fees: [1n, 1n, 1n], logLevel: process.env.E2E_LOG ?? "warn", relayConfig: { settlement: { jitterMs: 0, minValue: "1000000" } } });
   }, 120_000);
   afterAll(async () => net?.stop());
 
