@@ -12,6 +12,7 @@ describe("public API", () => {
       "ACK_SECRET_SIZE",
       "ADDRESS_HRP",
       "BaseError",
+      "BatchStreamDecoder",
       "DecryptionFailedError",
       "EIP712_DOMAIN_NAME",
       "EIP712_DOMAIN_VERSION",

@@ -192,6 +192,8 @@ export {
   packBatches,
 } from "./sotto/frames.ts";
 export type { AckFrame, Frame, NackFrame, PacketFrame, ReceiptFrame, RevealFrame, VoucherFrame } from "./sotto/frames.ts";
+export { BatchStreamDecoder } from "./sotto/batchStream.ts";
+export type { BatchStreamItem } from "./sotto/batchStream.ts";
 export { decodeHopPayload, encodeHopPayload } from "./sotto/hopPayload.ts";
 export type { PaidBlindedPath, SottoHopPayload } from "./sotto/hopPayload.ts";
 export { processPacket } from "./sotto/processPacket.ts";
