@@ -2,12 +2,12 @@
 pragma solidity ^0.8.28;
 
 import {Test} from "forge-std/Test.sol";
-import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {PaymentChannels} from "../src/PaymentChannels.sol";
 import {IPaymentChannels} from "../src/interfaces/IPaymentChannels.sol";
 import {ReentrancyLock} from "../src/utils/ReentrancyLock.sol";
 import {SottoTestToken} from "../src/test/SottoTestToken.sol";
+import {ReentrantToken} from "./helpers/ReentrantToken.sol";
 
 /// @dev Ticket hashing written independently of the contract (from docs/architecture.md), and signing.
 abstract contract TicketSigning is Test {
@@ -296,36 +296,6 @@ contract PaymentChannelsFuzzTest is TicketSigning {
     }
 }
 
-/// @dev Token that calls back into the channels contract on every transfer out of it.
-contract ReentrantToken is ERC20 {
-    PaymentChannels public target;
-    bytes public callback;
-    bool public reentered;
-    bytes public reentryError;
-
-    constructor() ERC20("Reentrant", "RE") {}
-
-    function mint(address to, uint256 amount) external {
-        _mint(to, amount);
-    }
-
-    function arm(PaymentChannels target_, bytes calldata callback_) external {
-        target = target_;
-        callback = callback_;
-    }
-
-    function _update(address from, address to, uint256 value) internal override {
-        super._update(from, to, value);
-        if (from == address(target) && callback.length != 0) {
-            bytes memory data = callback;
-            delete callback; // once
-            (bool ok, bytes memory err) = address(target).call(data);
-            reentered = ok;
-            reentryError = err;
-        }
-    }
-}
-
 contract PaymentChannelsReentrancyTest is TicketSigning {
     uint256 internal constant PAYER_KEY = 0xA11CE;
     ReentrantToken internal token;
@@ -355,7 +325,7 @@ contract PaymentChannelsReentrancyTest is TicketSigning {
 
     function test_RedeemCannotBeReentered() public {
         IPaymentChannels.Redemption memory second = _redemption(200);
-        token.arm(channels, abi.encodeCall(channels.redeem, (second)));
+        token.arm(address(channels), abi.encodeCall(channels.redeem, (second)));
         channels.redeem(_redemption(100));
         _assertBlocked();
         assertEq(token.balanceOf(payee), 100);
@@ -364,7 +334,7 @@ contract PaymentChannelsReentrancyTest is TicketSigning {
     function test_RedeemManyCannotBeReentered() public {
         IPaymentChannels.Redemption[] memory batch = new IPaymentChannels.Redemption[](1);
         batch[0] = _redemption(100);
-        token.arm(channels, abi.encodeCall(channels.redeemMany, (batch)));
+        token.arm(address(channels), abi.encodeCall(channels.redeemMany, (batch)));
         batch[0] = _redemption(50);
         channels.redeemMany(batch);
         _assertBlocked();
@@ -375,7 +345,7 @@ contract PaymentChannelsReentrancyTest is TicketSigning {
         vm.prank(payer);
         channels.initiateClose(payee);
         vm.warp(block.timestamp + 1 days);
-        token.arm(channels, abi.encodeCall(channels.closeIncoming, (payer)));
+        token.arm(address(channels), abi.encodeCall(channels.closeIncoming, (payer)));
         vm.prank(payer);
         channels.finalizeClose(payee);
         _assertBlocked();

@@ -4,7 +4,10 @@ pragma solidity ^0.8.28;
 import {Test} from "forge-std/Test.sol";
 import {RelayRegistry} from "../src/RelayRegistry.sol";
 import {IRelayRegistry} from "../src/interfaces/IRelayRegistry.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SottoTestToken} from "../src/test/SottoTestToken.sol";
+import {ReentrancyLock} from "../src/utils/ReentrancyLock.sol";
+import {ReentrantToken} from "./helpers/ReentrantToken.sol";
 
 /// @dev RelayBinding hashing written independently of the contract (from docs/architecture.md), and signing.
 abstract contract BindingSigning is Test {
@@ -195,6 +198,50 @@ contract RelayRegistryFuzzTest is BindingSigning {
             assertEq(token.balanceOf(operator), before + MIN);
             assertEq(target.relayCount(), 0);
         }
+    }
+}
+
+contract RelayRegistryReentrancyTest is BindingSigning {
+    uint256 internal constant NODE_KEY = 0xD0D;
+    ReentrantToken internal token;
+    RelayRegistry internal registry;
+    address internal node;
+
+    function setUp() public {
+        token = new ReentrantToken();
+        registry = new RelayRegistry(IERC20(address(token)), 100, 0);
+        node = vm.addr(NODE_KEY);
+        token.mint(address(this), 1000);
+        token.approve(address(registry), type(uint256).max);
+    }
+
+    function _register() internal {
+        IRelayRegistry.RelayParams memory relay = _relay(node, _onionKey(1, false), 1);
+        uint64 deadline = uint64(block.timestamp + 1 hours);
+        bytes memory sig = _signBinding(NODE_KEY, address(registry), address(this), relay, registry.nonces(node), deadline);
+        registry.register(relay, 100, deadline, sig);
+    }
+
+    function _assertBlocked() internal view {
+        assertFalse(token.reentered());
+        assertEq(token.reentryError(), abi.encodeWithSelector(ReentrancyLock.ReentrancyLockReentrantCall.selector));
+    }
+
+    function test_RegisterCannotBeReentered() public {
+        token.arm(address(registry), abi.encodeCall(registry.addStake, (node, 1)));
+        _register();
+        _assertBlocked();
+        assertEq(registry.getRelay(node).stake, 100);
+    }
+
+    function test_WithdrawCannotBeReentered() public {
+        _register();
+        registry.requestUnstake(node);
+        token.arm(address(registry), abi.encodeCall(registry.withdraw, (node)));
+        registry.withdraw(node);
+        _assertBlocked();
+        assertEq(token.balanceOf(address(this)), 1000);
+        assertEq(token.balanceOf(address(registry)), 0);
     }
 }
 
