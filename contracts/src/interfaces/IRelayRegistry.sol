@@ -314,7 +314,9 @@ interface IRelayRegistry {
      * @notice Up to `limit` relay records starting at position `offset` of the directory.
      * @dev Positions are not stable across {withdraw} (the last record moves into the freed position): read
      * all pages at the same block (`blockNumber` of `eth_call`) for a consistent directory. Returns an empty
-     * array when `offset >= relayCount()`.
+     * array when `offset >= relayCount()`. A typical relay costs ~8,000 gas to list (250 per call: ~2M gas); nodes
+     * cap `eth_call` gas (16,777,216 per transaction since Osaka), so read large directories in pages of a few
+     * hundred.
      * @param offset First position.
      * @param limit Maximum number of records.
      */
