@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { backends, key } from "../../../test/protocol/helpers.ts";
 import {
+  BaseError,
   InvalidOnionHmacError,
   PayloadTooLargeError,
   UnexpectedFieldError,
@@ -120,6 +121,23 @@ describe.each(backends)("Sotto packet end to end (%s back-end)", (_, backend) =>
     // The introduction node without the path key cannot find its layer.
     expect(() => processPacket(backend, { onion: third.nextOnion, privateKey: relayKeys[3]! })).toThrow(InvalidOnionHmacError);
     expect(() => processPacket(backend, { onion: third.nextOnion, pathKey: relayIds[0], privateKey: relayKeys[3]! })).toThrow(InvalidOnionHmacError);
+  });
+
+  it("detects a flipped bit at every one of the 1366 onion bytes (every 37th with the slow portable back-end)", () => {
+    const step = backend.nativePublicKeyOps ? 1 : 37;
+    for (let position = 0; position < built.onion.length; position += step) {
+      const onion = built.onion.slice();
+      onion[position]! ^= 1 << (position % 8);
+      let error: unknown;
+      try {
+        processPacket(backend, { onion, privateKey: relayKeys[0]! });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, `byte ${position}`).toBeInstanceOf(BaseError);
+      // The version byte and the ephemeral key may fail earlier; everything after them fails the HMAC.
+      if (position >= 34) expect(error, `byte ${position}`).toBeInstanceOf(InvalidOnionHmacError);
+    }
   });
 
   it("fits three plain relays and a two-hop blinded path, and refuses routes that do not fit", () => {
