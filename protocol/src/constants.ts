@@ -80,6 +80,8 @@ export const FRAME_TYPE_REVEAL = 0x03;
 export const FRAME_TYPE_RECEIPT = 0x04;
 export const FRAME_TYPE_VOUCHER = 0x05;
 export const FRAME_TYPE_NACK = 0x06;
+export const FRAME_TYPE_SUBSCRIBE = 0x07;
+export const FRAME_TYPE_DRAINED = 0x08;
 /** payer (20) + epoch u64 (8) + cumulative u128 (16) + index u64 (8) + challenge (32) + signature (65). */
 export const TICKET_WIRE_SIZE = 20 + 8 + 16 + 8 + 32 + 65;
 /** version + type + path_key + onion + ticket = 1 + 1 + 33 + 1366 + 149. */
@@ -94,6 +96,14 @@ export const RECEIPT_FRAME_SIZE = 2 + 2 * ACK_SECRET_SIZE;
 export const VOUCHER_FRAME_SIZE = 2 + TICKET_WIRE_SIZE;
 /** version + type + challenge (32) + reason (1). */
 export const NACK_FRAME_SIZE = 2 + HASH_SIZE + 1;
+/** version + type + recipient node id (33) + timestamp u64 (8) + signature r ‖ s ‖ v (65). */
+export const SUBSCRIBE_FRAME_SIZE = 2 + PUBLIC_KEY_SIZE + 8 + 65;
+/** version + type + delivered u32. */
+export const DRAINED_FRAME_SIZE = 2 + 4;
+/** Sotto: SUBSCRIBE signatures are over SHA256("sotto_subscribe" ‖ relay node id ‖ recipient node id ‖ u64 timestamp). */
+export const SUBSCRIBE_LABEL = "sotto_subscribe";
+/** How far a SUBSCRIBE timestamp may be from the relay's clock (seconds). */
+export const SUBSCRIBE_MAX_SKEW_SECONDS = 300;
 /** A batch: u16 count, then `count` frames back to back. */
 export const MAX_BATCH_FRAMES = 1024;
 /** Largest batch a reader must accept (≈ 169 PACKET frames). */

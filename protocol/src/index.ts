@@ -66,15 +66,18 @@ export type {
 // Sizes, labels, type numbers
 export {
   ACK_FRAME_SIZE,
+  DRAINED_FRAME_SIZE,
   ACK_SECRET_SIZE,
   ADDRESS_HRP,
   EIP712_DOMAIN_NAME,
   EIP712_DOMAIN_VERSION,
   FRAME_TYPE_ACK,
+  FRAME_TYPE_DRAINED,
   FRAME_TYPE_NACK,
   FRAME_TYPE_PACKET,
   FRAME_TYPE_RECEIPT,
   FRAME_TYPE_REVEAL,
+  FRAME_TYPE_SUBSCRIBE,
   FRAME_TYPE_VOUCHER,
   FRAME_VERSION,
   KEY_LABEL_SOTTO_ACK,
@@ -90,6 +93,8 @@ export {
   REPLAY_TAG_SIZE,
   REVEAL_FRAME_SIZE,
   ROUTING_INFO_SIZE,
+  SUBSCRIBE_FRAME_SIZE,
+  SUBSCRIBE_MAX_SKEW_SECONDS,
   TICKET_TYPE,
   TICKET_WIRE_SIZE,
   TLV_ENCRYPTED_RECIPIENT_DATA,
@@ -191,9 +196,11 @@ export {
   frameSize,
   packBatches,
 } from "./sotto/frames.ts";
-export type { AckFrame, Frame, NackFrame, PacketFrame, ReceiptFrame, RevealFrame, VoucherFrame } from "./sotto/frames.ts";
+export type { AckFrame, DrainedFrame, Frame, NackFrame, PacketFrame, ReceiptFrame, RevealFrame, SubscribeFrame, VoucherFrame } from "./sotto/frames.ts";
 export { BatchStreamDecoder } from "./sotto/batchStream.ts";
 export type { BatchStreamItem } from "./sotto/batchStream.ts";
+export { createSubscribe, subscribeDigest, verifySubscribe } from "./sotto/subscribe.ts";
+export type { SubscribeCheck } from "./sotto/subscribe.ts";
 export { decodeHopPayload, encodeHopPayload } from "./sotto/hopPayload.ts";
 export type { PaidBlindedPath, SottoHopPayload } from "./sotto/hopPayload.ts";
 export { processPacket } from "./sotto/processPacket.ts";

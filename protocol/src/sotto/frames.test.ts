@@ -1,3 +1,4 @@
+import { createSubscribe } from "./subscribe.ts";
 import { describe, expect, it } from "vitest";
 import { key } from "../../../test/protocol/helpers.ts";
 import {
@@ -39,19 +40,21 @@ export const sampleFrames: Frame[] = [
   { type: "receipt", ackSecret: key(8), recipientAckSecret: key(9) },
   { type: "voucher", ticket: voucher },
   { type: "nack", challenge: key(10), reason: NackReason.replay },
+  createSubscribe(backend, { privateKey: key(11), relayNodeId: backend.publicKeyFromPrivate(key(12)), timestamp: 1_800_000_000n }),
+  { type: "drained", delivered: 4_000_000_000 },
 ];
 
 describe("link frames", () => {
   it("have the documented fixed sizes", () => {
     expect(PACKET_FRAME_SIZE).toBe(1550);
     expect([ACK_FRAME_SIZE, REVEAL_FRAME_SIZE, RECEIPT_FRAME_SIZE, VOUCHER_FRAME_SIZE, NACK_FRAME_SIZE]).toEqual([34, 34, 66, 151, 35]);
-    expect(sampleFrames.map((f) => encodeFrame(f).length)).toEqual([1550, 1550, 34, 34, 66, 151, 35]);
+    expect(sampleFrames.map((f) => encodeFrame(f).length)).toEqual([1550, 1550, 34, 34, 66, 151, 35, 108, 6]);
   });
 
   it("round-trip, alone and batched", () => {
     for (const frame of sampleFrames) expect(decodeFrame(encodeFrame(frame))).toEqual(frame);
     const batch = encodeBatch(sampleFrames);
-    expect(batch.length).toBe(2 + 1550 * 2 + 34 * 2 + 66 + 151 + 35);
+    expect(batch.length).toBe(2 + 1550 * 2 + 34 * 2 + 66 + 151 + 35 + 108 + 6);
     expect(decodeBatch(batch)).toEqual(sampleFrames);
     expect(decodeBatch(encodeBatch([]))).toEqual([]);
   });

@@ -1,11 +1,14 @@
 import {
   ACK_FRAME_SIZE,
   ACK_SECRET_SIZE,
+  ECDSA_SIGNATURE_SIZE,
   FRAME_TYPE_ACK,
+  FRAME_TYPE_DRAINED,
   FRAME_TYPE_NACK,
   FRAME_TYPE_PACKET,
   FRAME_TYPE_RECEIPT,
   FRAME_TYPE_REVEAL,
+  FRAME_TYPE_SUBSCRIBE,
   FRAME_TYPE_VOUCHER,
   FRAME_VERSION,
   HASH_SIZE,
@@ -17,6 +20,8 @@ import {
   PUBLIC_KEY_SIZE,
   RECEIPT_FRAME_SIZE,
   REVEAL_FRAME_SIZE,
+  DRAINED_FRAME_SIZE,
+  SUBSCRIBE_FRAME_SIZE,
   TICKET_WIRE_SIZE,
   VOUCHER_FRAME_SIZE,
 } from "../constants.ts";
@@ -32,7 +37,8 @@ import {
 import { hasCompressedPointShape } from "../crypto/scalars.ts";
 import { checkOnionPacket } from "../onion/peelOnionPacket.ts";
 import { type WireTicket, encodeWireTicket, readWireTicket } from "../tickets/wireTicket.ts";
-import { ByteReader, isAllZero } from "../utils/bytes.ts";
+import { ByteReader, encodeUint, isAllZero } from "../utils/bytes.ts";
+import { parseRecoverableSignature } from "../crypto/scalars.ts";
 
 /** A packet and the ticket paying its receiver (protocol.md §PACKET). */
 export type PacketFrame = {
@@ -53,8 +59,15 @@ export type ReceiptFrame = { type: "receipt"; ackSecret: Uint8Array; recipientAc
 export type VoucherFrame = { type: "voucher"; ticket: WireTicket };
 /** hop i+1 → hop i: the packet whose ticket carried `challenge` was refused. */
 export type NackFrame = { type: "nack"; challenge: Uint8Array; reason: number };
+/**
+ * recipient → its home relay: "deliver packets for `recipientNodeId` to me", signed with that node id's key
+ * (protocol.md §Recipients). The relay pushes its mailbox backlog, then DRAINED, then live packets.
+ */
+export type SubscribeFrame = { type: "subscribe"; recipientNodeId: Uint8Array; timestamp: bigint; signature: Uint8Array };
+/** home relay → recipient: the stored backlog has been sent (`delivered` packets). */
+export type DrainedFrame = { type: "drained"; delivered: number };
 
-export type Frame = PacketFrame | AckFrame | RevealFrame | ReceiptFrame | VoucherFrame | NackFrame;
+export type Frame = PacketFrame | AckFrame | RevealFrame | ReceiptFrame | VoucherFrame | NackFrame | SubscribeFrame | DrainedFrame;
 
 /** NACK reason codes (u8). Unknown codes are accepted and mean "refused". */
 export const NackReason = {
@@ -77,6 +90,8 @@ const SIZES: Record<number, number> = {
   [FRAME_TYPE_RECEIPT]: RECEIPT_FRAME_SIZE,
   [FRAME_TYPE_VOUCHER]: VOUCHER_FRAME_SIZE,
   [FRAME_TYPE_NACK]: NACK_FRAME_SIZE,
+  [FRAME_TYPE_SUBSCRIBE]: SUBSCRIBE_FRAME_SIZE,
+  [FRAME_TYPE_DRAINED]: DRAINED_FRAME_SIZE,
 };
 
 /** Wire size of a frame of this type byte (undefined for unknown types). */
@@ -108,6 +123,10 @@ function typeByte(frame: Frame): number {
       return FRAME_TYPE_VOUCHER;
     case "nack":
       return FRAME_TYPE_NACK;
+    case "subscribe":
+      return FRAME_TYPE_SUBSCRIBE;
+    case "drained":
+      return FRAME_TYPE_DRAINED;
     default:
       throw new InvalidParameterError({ parameter: "frame.type", reason: `unknown frame type ${(frame as { type: string }).type}` });
   }
@@ -152,6 +171,19 @@ export function writeFrame(out: Uint8Array, offset: number, frame: Frame): numbe
       o += HASH_SIZE;
       if (!Number.isInteger(frame.reason) || frame.reason < 0 || frame.reason > 255) throw new InvalidParameterError({ parameter: "reason", reason: "u8" });
       out[o++] = frame.reason;
+      break;
+    case "subscribe":
+      out.set(fixed(frame.recipientNodeId, PUBLIC_KEY_SIZE, "recipientNodeId"), o);
+      o += PUBLIC_KEY_SIZE;
+      out.set(encodeUint(frame.timestamp, 8, "timestamp"), o);
+      o += 8;
+      out.set(fixed(frame.signature, ECDSA_SIGNATURE_SIZE, "signature"), o);
+      o += ECDSA_SIGNATURE_SIZE;
+      break;
+    case "drained":
+      if (!Number.isInteger(frame.delivered) || frame.delivered < 0 || frame.delivered > 0xffffffff) throw new InvalidParameterError({ parameter: "delivered", reason: "u32" });
+      out.set(encodeUint(BigInt(frame.delivered), 4, "delivered"), o);
+      o += 4;
       break;
   }
   return o;
@@ -199,10 +231,20 @@ export function readFrame(reader: ByteReader): Frame {
       if (!isAllZero(ticket.challenge)) throw new TicketMismatchError({ reason: "a voucher's challenge must be zero" });
       return { type: "voucher", ticket };
     }
-    default: {
+    case FRAME_TYPE_NACK: {
       const challenge = reader.copy(HASH_SIZE);
       return { type: "nack", challenge, reason: reader.u8() };
     }
+    case FRAME_TYPE_SUBSCRIBE: {
+      const recipientNodeId = reader.copy(PUBLIC_KEY_SIZE);
+      if (!hasCompressedPointShape(recipientNodeId)) throw new InvalidPublicKeyError({ what: "subscribe recipient node id" });
+      const timestamp = reader.uint(8);
+      const signature = reader.copy(ECDSA_SIGNATURE_SIZE);
+      parseRecoverableSignature(signature);
+      return { type: "subscribe", recipientNodeId, timestamp, signature };
+    }
+    default:
+      return { type: "drained", delivered: Number(reader.uint(4)) };
   }
 }
 
