@@ -1,7 +1,5 @@
-import type { CryptoBackend } from "../../protocol/src/crypto/backend.ts";
-import { createNativeBackend } from "../../protocol/src/crypto/nativeBackend.ts";
-
-let backend: CryptoBackend | undefined;
+import type { CryptoBackend } from "#protocol";
+import { getNativeBackend } from "#protocol/native";
 
 /**
  * The relay's crypto back-end: native libsecp256k1 and node:crypto. The relay never falls back to the
@@ -9,6 +7,5 @@ let backend: CryptoBackend | undefined;
  * native binding is a startup error with advice, not a silent slowdown.
  */
 export function relayBackend(): CryptoBackend {
-  backend ??= createNativeBackend();
-  return backend;
+  return getNativeBackend();
 }

@@ -164,6 +164,7 @@ export class Relay {
     this.pipeline = new PacketPipeline({
       backend: this.backend,
       onionPrivateKey: this.keys.onionPrivateKey,
+      onionPublicKey: this.backend.publicKeyFromPrivate(this.keys.onionPrivateKey),
       nodeAddress: this.address,
       nodePrivateKey: Buffer.from(this.keys.nodePrivateKey.slice(2), "hex"),
       ticketDomain: domain,
@@ -178,7 +179,11 @@ export class Relay {
         relayByNode: (node) => this.follower.relayByNode(node),
         linkToRelay: (relay) => this.links.connect(peerIdString(relay.peerId), relay.multiaddrs),
         linkToPeer: (peer) => this.links.get(peer),
-        recipientLink: (id) => this.#recipients.get(id),
+        recipientLink: (id) => {
+          const link = this.#recipients.get(id);
+          return link && !link.closed ? link : undefined;
+        },
+        addRecipient: (id, link) => this.#recipients.set(id, link),
       },
       ensureIncomingChannel: async (payer) => {
         await this.follower.refreshChannel("incoming", payer);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Hex } from "viem";
 import { fundChannel, getChannel } from "#contracts";
 import { createHost, LinkManager } from "#net";
-import { buildPacket, createRecipientPath, hashTicketDomain, signTicket, type Frame } from "#protocol";
+import { buildPacket, createRecipientPath, createSubscribe, hashTicketDomain, processPacket, signTicket, type Frame } from "#protocol";
 import { getNativeBackend } from "#protocol/native";
 import { startLocalNetwork, type LocalNetwork } from "../../cli/src/devnet/localNetwork.ts";
 
@@ -28,7 +28,7 @@ describe("a packet across three relays (relay processes, real libp2p and chain)"
   }, 120_000);
   afterAll(async () => net?.stop());
 
-  it("forwards, acks hop by hop, stores at the exit, and pays each relay its fee on settlement", async () => {
+  it("forwards, acks hop by hop, stores at the exit, delivers on subscribe, returns the receipt, and pays each relay its fee", async () => {
     const [r1, r2, r3] = net.relays as [typeof net.relays[0], typeof net.relays[0], typeof net.relays[0]];
     const senderKey = net.devnet.accountKey(12);
     const sender = net.devnet.wallet(senderKey);
@@ -38,7 +38,8 @@ describe("a packet across three relays (relay processes, real libp2p and chain)"
 
     const recipientKey = randomBytes(32);
     const recipientNodeId = backend.publicKeyFromPrivate(recipientKey);
-    const path = createRecipientPath(backend, { sessionKey: randomBytes(32), relays: [{ nodeId: bytes(r3.onionKey), fee: r3.fee }], recipientNodeId, pathId: randomBytes(16) });
+    const pathId = randomBytes(16);
+    const path = createRecipientPath(backend, { sessionKey: randomBytes(32), relays: [{ nodeId: bytes(r3.onionKey), fee: r3.fee }], recipientNodeId, pathId });
     const built = buildPacket(backend, {
       sessionKey: randomBytes(32),
       route: [{ nodeId: bytes(r1.onionKey), fee: r1.fee }, { nodeId: bytes(r2.onionKey), fee: r2.fee }],
@@ -70,14 +71,40 @@ describe("a packet across three relays (relay processes, real libp2p and chain)"
     const tickets = await Promise.all([r1, r2, r3].map((r) => r.admin<{ unredeemedValue: string }>("/v1/tickets")));
     expect(tickets.map((t) => t.unredeemedValue)).toEqual(["3", "2", "0"]);
 
-    // Settle now: R1 redeems 3 from the sender, R2 redeems 2 from R1.
-    const s1 = await r1.admin<{ settled: boolean; redeemed: string }>("/v1/settle", { body: {} });
-    const s2 = await r2.admin<{ settled: boolean; redeemed: string }>("/v1/settle", { body: {} });
-    expect([s1.redeemed, s2.redeemed]).toEqual(["3", "2"]);
+    // The recipient comes online at its home relay (R3), gets the stored packet, peels it and acks.
+    const recipientFrames: Frame[] = [];
+    const recipientHost = await createHost({ listen: [] });
+    const recipientLinks = new LinkManager(recipientHost, { onFrame: (f) => recipientFrames.push(f) }, { maxQueue: 100 });
+    const home = await recipientLinks.connect(r3.peerId, [r3.multiaddr]);
+    home.send(createSubscribe(backend, { privateKey: recipientKey, relayNodeId: bytes(r3.onionKey), timestamp: BigInt(Math.floor(Date.now() / 1000)) }));
+    await waitFor(() => recipientFrames.length, (n) => n >= 2, "backlog and DRAINED from the home relay");
+    expect(recipientFrames.map((f) => f.type)).toEqual(["packet", "drained"]);
+    const stored = recipientFrames[0] as Extract<Frame, { type: "packet" }>;
+    const delivered = processPacket(backend, { onion: stored.onion, pathKey: stored.pathKey, privateKey: recipientKey });
+    expect(delivered.type).toBe("deliver");
+    if (delivered.type !== "deliver") return;
+    expect(hex(delivered.pathId!)).toBe(hex(pathId));
+    expect(new TextDecoder().decode(delivered.fragment.data)).toBe("hello through three relays");
+    home.send({ type: "ack", ackSecret: delivered.ackSecret });
+
+    // The delivery receipt travels back to the sender; R3 can now redeem its ticket.
+    await waitFor(() => received.length, (n) => n >= 3, "the delivery receipt at the sender");
+    const receipt = received[2] as Extract<Frame, { type: "receipt" }>;
+    expect(receipt.type).toBe("receipt");
+    expect(hex(receipt.ackSecret)).toBe(hex(built.hops[0]!.ackSecret));
+    expect(hex(backend.keccak256(receipt.recipientAckSecret))).toBe(hex(built.receiptChallenge));
+    await waitFor(() => r3.admin<{ messages: number }>("/v1/mailbox"), (m) => m.messages === 0, "the delivered message leaving the mailbox");
+
+    // Settle now: R1 redeems 3 from the sender, R2 redeems 2 from R1, R3 redeems 1 from R2.
+    const settled = [];
+    for (const r of [r1, r2, r3]) settled.push(await r.admin<{ settled: boolean; redeemed: string }>("/v1/settle", { body: {} }));
+    expect(settled.map((s) => s.redeemed)).toEqual(["3", "2", "1"]);
     const after = await getChannel(net.devnet.publicClient, { channels: net.devnet.contracts.channels, payer: sender.account.address, payee: r1.node });
     expect(after.settled).toBe(3n);
     expect(after.balance).toBe(997n);
 
+    await recipientLinks.stop();
+    await recipientHost.stop();
     await links.stop();
     await host.stop();
   }, 60_000);

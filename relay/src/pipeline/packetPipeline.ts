@@ -4,13 +4,16 @@ import {
   NackReason,
   computeChallenge,
   computeChannelId,
+  decodeFrame,
   encodeFrame,
   processPacket,
   signTicket,
+  verifySubscribe,
   verifyTicket,
   type CryptoBackend,
   type Frame,
   type PacketFrame,
+  type SubscribeFrame,
   type WireTicket,
 } from "#protocol";
 import type { RelayRecord } from "#contracts";
@@ -62,11 +65,14 @@ export interface PipelineNetwork {
   linkToPeer(peer: string): Link | undefined;
   /** A connected recipient's link, by its node id (hex). */
   recipientLink(nodeIdHex: string): Link | undefined;
+  /** Remembers `link` as the way to a subscribed recipient (until the link closes). */
+  addRecipient(nodeIdHex: string, link: Link): void;
 }
 
 export interface PipelineDeps {
   backend: CryptoBackend;
   onionPrivateKey: Uint8Array;
+  onionPublicKey: Uint8Array;
   nodeAddress: Address;
   nodePrivateKey: Uint8Array;
   /** EIP-712 domain separator of PaymentChannels on this chain. */
@@ -164,7 +170,32 @@ export class PacketPipeline {
       case "voucher":
         void this.#onVoucher(frame.ticket).catch((error: unknown) => this.#internalError(error));
         return;
+      case "subscribe":
+        this.#onSubscribe(frame, link);
+        return;
+      case "drained":
+        this.#d.metrics.framesRejected.inc({ reason: "unexpected_drained" });
+        return;
     }
+  }
+
+  /**
+   * A recipient subscribes to the packets addressed to its node id: after checking its signature, send the
+   * mailbox backlog, DRAINED, and from then on new packets live. Messages stay stored until their ACK.
+   */
+  #onSubscribe(frame: SubscribeFrame, link: Link): void {
+    const d = this.#d;
+    const check = verifySubscribe(d.backend, frame, { relayNodeId: d.onionPublicKey, nowSeconds: BigInt(Math.floor(this.#now() / 1000)) });
+    if (!check.ok) {
+      d.metrics.framesRejected.inc({ reason: `subscribe_${check.reason}` });
+      return;
+    }
+    const id = hex(frame.recipientNodeId);
+    d.network.addRecipient(id, link);
+    const backlog = d.mailbox.list(frame.recipientNodeId, this.#now(), 100_000);
+    for (const entry of backlog) link.send(decodeFrame(entry.frame));
+    link.send({ type: "drained", delivered: backlog.length });
+    d.metrics.packetsOut.inc({ to: "recipient" }, backlog.length);
   }
 
   /** Periodic housekeeping: expired circuits. */
