@@ -212,3 +212,18 @@ export type {
 } from "./sotto/processPacket.ts";
 export { createReassembler } from "./sotto/reassembler.ts";
 export type { AddFragmentResult, Reassembler, ReassemblerOptions } from "./sotto/reassembler.ts";
+
+// Payments: the payer's and payee's ledgers for conditional cumulative tickets (docs/protocol.md §11)
+export {
+  acceptIncomingTicket,
+  checkIncomingTicket,
+  newIncomingChannel,
+  recordResponse,
+  redeemableValue,
+} from "./payments/payeeLedger.ts";
+export type { IncomingChannel, IncomingCheck, IncomingRejectReason, IncomingTicketFields } from "./payments/payeeLedger.ts";
+export { confirmAmount, issueTicket, issueVoucher, newOutgoingChannel, spendable } from "./payments/payerLedger.ts";
+export type { IssuedTicket, IssueResult, OutgoingChannel, OutgoingRefusal } from "./payments/payerLedger.ts";
+
+// Routing
+export { stakeWeightedOrder } from "./routing/stakeWeightedOrder.ts";

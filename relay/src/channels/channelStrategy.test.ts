@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { ChannelState, RelayRecord } from "#contracts";
 import { silentLogger } from "../log.ts";
 import { createRelayMetrics } from "../metrics.ts";
-import { ChannelStrategy, stakeWeightedOrder } from "./channelStrategy.ts";
+import { stakeWeightedOrder } from "#protocol";
+import { ChannelStrategy } from "./channelStrategy.ts";
 
 const addr = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
 const relay = (n: number, stake: bigint, active = true): RelayRecord => ({

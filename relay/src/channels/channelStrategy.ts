@@ -1,5 +1,6 @@
 import type { Address, PublicClient } from "viem";
 import { fundChannel, type ChannelState, type RelayRecord, type SottoContracts, type SottoWalletClient } from "#contracts";
+import { stakeWeightedOrder } from "#protocol";
 import type { Logger } from "../log.ts";
 import type { RelayMetrics } from "../metrics.ts";
 
@@ -101,13 +102,4 @@ export class ChannelStrategy {
     }
     return done;
   }
-}
-
-/** A weighted random permutation (Efraimidis–Spirakis): key = u^(1/stake), highest first. */
-export function stakeWeightedOrder<T extends { stake: bigint }>(items: readonly T[], random: () => number): T[] {
-  return items
-    .filter((item) => item.stake > 0n)
-    .map((item) => ({ item, key: Math.log(random() || Number.MIN_VALUE) / Number(item.stake) }))
-    .sort((a, b) => b.key - a.key)
-    .map((entry) => entry.item);
 }

@@ -11,7 +11,7 @@ import {
   type IncomingChannel,
   type IncomingCheck,
   type IncomingTicketFields,
-} from "./payeeLedger.ts";
+} from "#protocol";
 
 export interface IncomingEntry {
   channelId: `0x${string}`;

@@ -2,7 +2,7 @@ import type { Address } from "viem";
 import type { ChannelState } from "#contracts";
 import type { Store } from "../store/store.ts";
 import { fromHex, toHex } from "../util/hex.ts";
-import { confirmAmount, issueTicket, issueVoucher, newOutgoingChannel, spendable, type IssueResult, type IssuedTicket, type OutgoingChannel } from "./payerLedger.ts";
+import { confirmAmount, issueTicket, issueVoucher, newOutgoingChannel, spendable, type IssueResult, type IssuedTicket, type OutgoingChannel } from "#protocol";
 
 export interface OutgoingEntry {
   channelId: `0x${string}`;

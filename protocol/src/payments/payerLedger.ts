@@ -1,5 +1,5 @@
 /**
- * The payer's side of one outgoing channel: which cumulative to sign next, and what a revealed response
+ * The payer's side of one outgoing channel (relays paying the next hop, clients paying their entry relay): which cumulative to sign next, and what a revealed response
  * confirms. Pure; the caller signs, persists and sends.
  *
  * `confirmed` is the sum of amounts whose responses the payee revealed: value the payer owes for packets
