@@ -192,7 +192,7 @@ export class Relay {
         this.strategy.want(payee);
         void this.strategy.run().catch(() => undefined);
       },
-      config: { fee: config.fee, meanDelayMs: config.mixing.meanDelayMs, maxDelayMs: config.mixing.maxDelayMs, ackTimeoutMs: config.tickets.ackTimeoutMs, receiptTtlMs: config.tickets.receiptTtlMs },
+      config: { fee: config.fee, dropRate: config.faults.dropRate, meanDelayMs: config.mixing.meanDelayMs, maxDelayMs: config.mixing.maxDelayMs, ackTimeoutMs: config.tickets.ackTimeoutMs, receiptTtlMs: config.tickets.receiptTtlMs },
       metrics: this.metrics,
       logger,
       random: cryptoRandom,
@@ -224,6 +224,7 @@ export class Relay {
 
     this.api = createAdminApi({ token: config.api.token, backend: this.#adminBackend(), metrics: this.metrics });
     this.apiUrl = await this.api.listen({ host: config.api.host, port: config.api.port });
+    if (config.faults.dropRate > 0) logger.warn({ dropRate: config.faults.dropRate }, "fault injection on: this relay drops packets on purpose (faults.dropRate)");
     logger.info({ node: this.address, peerId: this.peerId, addrs: this.host.getMultiaddrs().map(String), api: this.apiUrl }, "relay started");
   }
 

@@ -61,6 +61,9 @@ export const relayConfigSchema = {
   store: {
     synchronous: { kind: "enum", values: ["normal", "full"], default: "normal", description: "SQLite durability: normal survives a process crash, full also a power cut", env: "SOTTO_STORE_SYNC" },
   },
+  faults: {
+    dropRate: { kind: "number", min: 0, max: 1, default: 0, description: "testing only: fraction of incoming packets to drop silently (no ack, no forward), to exercise the network's handling of a misbehaving relay", env: "SOTTO_FAULT_DROP_RATE" },
+  },
   log: {
     level: { kind: "enum", values: ["trace", "debug", "info", "warn", "error", "silent"], default: "info", description: "log level", env: "SOTTO_LOG_LEVEL" },
   },

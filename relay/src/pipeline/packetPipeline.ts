@@ -45,10 +45,13 @@ export type DropReason =
   | "mailbox_full"
   | "link_unavailable"
   | "store_error"
+  | "fault_injected"
   | `ticket_${string}`;
 
 export interface PipelineConfig {
   fee: bigint;
+  /** Fault injection for tests: fraction of packets silently ignored. */
+  dropRate: number;
   meanDelayMs: number;
   maxDelayMs: number;
   ackTimeoutMs: number;
@@ -153,6 +156,10 @@ export class PacketPipeline {
     switch (frame.type) {
       case "packet":
         this.#d.metrics.packetsIn.inc({ from: "link" });
+        if (this.#d.config.dropRate > 0 && this.#d.random() < this.#d.config.dropRate) {
+          this.#drop("fault_injected");
+          return;
+        }
         void this.#onPacket(frame, link).catch((error: unknown) => this.#internalError(error));
         return;
       case "ack":

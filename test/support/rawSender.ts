@@ -1,0 +1,151 @@
+import { randomBytes } from "node:crypto";
+import type { Libp2p } from "libp2p";
+import type { Address, Hex } from "viem";
+import { fundChannel, getChannel } from "#contracts";
+import { createHost, LinkManager, type Link } from "#net";
+import {
+  buildPacket,
+  createRecipientPath,
+  hashTicketDomain,
+  signTicket,
+  type BuildPacketReturnType,
+  type Frame,
+  type PacketFrame,
+  type PaidBlindedPath,
+} from "#protocol";
+import { getNativeBackend } from "#protocol/native";
+import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
+
+export const backend = getNativeBackend();
+export const bytes = (hex: string) => new Uint8Array(Buffer.from(hex.replace(/^0x/, ""), "hex"));
+export const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
+
+/** Polls `read` until `ok`; the error names what was awaited and the last value seen. */
+export async function waitFor<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`timed out waiting for ${what}: last value ${JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A relay's counter from its Prometheus text, summed over label sets matching `labels`. */
+export async function metric(relay: LocalRelay, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await relay.admin<string>("/metrics");
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const match = /^([a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const set = match[2] ?? "";
+    if (Object.entries(labels).every(([k, v]) => set.includes(`${k}="${v}"`))) sum += Number(match[3]);
+  }
+  return sum;
+}
+
+/** A recipient nobody is listening for: its blinded path ends at `home`. */
+export function offlineRecipient(home: LocalRelay): { key: Uint8Array; path: PaidBlindedPath } {
+  const key = randomBytes(32);
+  const path = createRecipientPath(backend, { sessionKey: randomBytes(32), relays: [{ nodeId: bytes(home.onionKey), fee: home.fee }], recipientNodeId: backend.publicKeyFromPrivate(key), pathId: randomBytes(16) });
+  return { key, path };
+}
+
+export interface TicketOverrides {
+  epoch?: bigint;
+  cumulative?: bigint;
+  index?: bigint;
+  challenge?: Uint8Array;
+  chainId?: number;
+  verifyingContract?: Address;
+  signerKey?: Hex;
+}
+
+/**
+ * A sender built from protocol/ primitives only (no SDK): it funds a channel to an entry relay, builds
+ * packets, signs their tickets (optionally wrong on purpose) and records every frame the entry sends back.
+ */
+export class RawSender {
+  readonly key: Hex;
+  readonly address: Address;
+  readonly received: Frame[] = [];
+  #host: Libp2p | undefined;
+  #links: LinkManager | undefined;
+  #link: Link | undefined;
+  #index = 0n;
+  #confirmed = 0n;
+  readonly #net: LocalNetwork;
+  readonly #entry: LocalRelay;
+  epoch = 0n;
+
+  constructor(net: LocalNetwork, entry: LocalRelay, accountIndex: number) {
+    this.#net = net;
+    this.#entry = entry;
+    this.key = net.devnet.accountKey(accountIndex);
+    this.address = net.devnet.wallet(this.key).account.address;
+  }
+
+  async open(deposit: bigint): Promise<void> {
+    const wallet = this.#net.devnet.wallet(this.key);
+    await this.#net.devnet.fund(this.address, { tokens: deposit });
+    await fundChannel(this.#net.devnet.publicClient, wallet, { contracts: this.#net.devnet.contracts, payee: this.#entry.node, amount: deposit });
+    this.epoch = (await getChannel(this.#net.devnet.publicClient, { channels: this.#net.devnet.contracts.channels, payer: this.address, payee: this.#entry.node })).epoch;
+    await this.connect();
+  }
+
+  async connect(): Promise<void> {
+    this.#host ??= await createHost({ listen: [] });
+    this.#links ??= new LinkManager(this.#host, { onFrame: (f) => this.#onFrame(f) }, { maxQueue: 10_000 });
+    this.#link = await this.#links.connect(this.#entry.peerId, [this.#entry.multiaddr]);
+  }
+
+  #onFrame(frame: Frame): void {
+    this.received.push(frame);
+  }
+
+  /** Builds a packet over `route` (entry first) to `recipient`, with an honest ticket unless overridden. */
+  build(route: LocalRelay[], recipient: PaidBlindedPath | { nodeId: Uint8Array }, overrides: TicketOverrides = {}, message = "hi"): { frame: PacketFrame; built: BuildPacketReturnType } {
+    const built = buildPacket(backend, {
+      sessionKey: randomBytes(32),
+      route: route.map((r) => ({ nodeId: bytes(r.onionKey), fee: r.fee })),
+      recipient,
+      fragment: { messageId: randomBytes(16), index: 0, count: 1, data: new TextEncoder().encode(message) },
+    });
+    const domain = hashTicketDomain(backend, { chainId: overrides.chainId ?? this.#net.devnet.chainId, verifyingContract: overrides.verifyingContract ?? this.#net.devnet.contracts.channels });
+    const amount = built.ticket!.amount;
+    const index = overrides.index ?? this.#index++;
+    const ticket = signTicket(backend, {
+      domain,
+      privateKey: bytes(overrides.signerKey ?? this.key),
+      payer: bytes(this.address),
+      payee: this.#entry.node,
+      epoch: overrides.epoch ?? this.epoch,
+      cumulative: overrides.cumulative ?? this.#confirmed + amount,
+      index,
+      challenge: overrides.challenge ?? built.ticket!.challenge,
+    });
+    return { frame: { type: "packet", pathKey: built.pathKey, onion: built.onion, ticket }, built };
+  }
+
+  /** Counts a packet's amount as confirmed (as an honest payer does when its REVEAL arrives). */
+  confirm(amount: bigint): void {
+    this.#confirmed += amount;
+  }
+
+  send(frame: Frame): void {
+    if (!this.#link || this.#link.closed) throw new Error("not connected to the entry relay");
+    this.#link.send(frame);
+  }
+
+  framesOfType<T extends Frame["type"]>(type: T): Extract<Frame, { type: T }>[] {
+    return this.received.filter((f): f is Extract<Frame, { type: T }> => f.type === type);
+  }
+
+  async close(): Promise<void> {
+    await this.#links?.stop();
+    await this.#host?.stop();
+  }
+}
