@@ -220,12 +220,29 @@ export class Relay {
       }
     });
     this.#every(Math.max(5_000, config.chain.pollIntervalMs), () => void this.strategy.run().catch(() => undefined));
+    this.#every(1_000, () => void this.pipeline.sendVouchers(config.tickets.voucherIdleMs).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "voucher round failed")));
+    void this.#resendRevealsToRelays();
     void this.strategy.run().catch(() => undefined);
 
     this.api = createAdminApi({ token: config.api.token, backend: this.#adminBackend(), metrics: this.metrics });
     this.apiUrl = await this.api.listen({ host: config.api.host, port: config.api.port });
     if (config.faults.dropRate > 0) logger.warn({ dropRate: config.faults.dropRate }, "fault injection on: this relay drops packets on purpose (faults.dropRate)");
     logger.info({ node: this.address, peerId: this.peerId, addrs: this.host.getMultiaddrs().map(String), api: this.apiUrl }, "relay started");
+  }
+
+  /** After a restart, gives relay payers back every response this relay knows (some REVEALs may be lost). */
+  async #resendRevealsToRelays(): Promise<void> {
+    for (const { channelId, payer } of this.pipeline.pendingRevealResends()) {
+      const relay = this.follower.relayByNode(payer);
+      if (!relay) continue; // a client payer: resent on its next packet
+      try {
+        const link = await this.links.connect(peerIdString(relay.peerId), relay.multiaddrs);
+        const count = this.pipeline.resendReveals(channelId, link);
+        if (count > 0) this.logger.info({ payer, reveals: count }, "resent reveals after restart");
+      } catch (error) {
+        this.logger.debug({ payer, err: (error as Error).message }, "could not reach payer to resend reveals; will resend on its next packet");
+      }
+    }
   }
 
   #every(ms: number, task: () => void): void {
@@ -294,6 +311,7 @@ export class Relay {
       tickets: () => {
         const pending = this.settlement.pending();
         return {
+          storedTickets: this.store.incomingTicketCount(),
           answeredTickets: this.store.answeredTicketCount(),
           unredeemedValue: str(pending.total),
           earnedOnChain: str(this.store.confirmedEarnings()),

@@ -36,6 +36,7 @@ export const relayConfigSchema = {
   tickets: {
     creditWindow: { kind: "bigint", min: 0n, default: 100n, description: "most revealed-but-unpaid value tolerated per payer before refusing its packets", env: "SOTTO_CREDIT_WINDOW" },
     ackTimeoutMs: { kind: "int", min: 10, max: 600_000, default: 5_000, description: "how long to wait for the next hop's ack", env: "SOTTO_ACK_TIMEOUT_MS" },
+    voucherIdleMs: { kind: "int", min: 100, max: 3_600_000, default: 2_000, description: "send a voucher for confirmed value once a payee got no ticket for this long", env: "SOTTO_VOUCHER_IDLE_MS" },
     receiptTtlMs: { kind: "int", min: 1_000, max: 86_400_000, default: 600_000, description: "how long a circuit is kept to carry a delivery receipt back", env: "SOTTO_RECEIPT_TTL_MS" },
   },
   settlement: {

@@ -134,9 +134,12 @@ export class PacketPipeline {
   readonly #byOutgoing: ExpiringMap<string, string>;
   #inFlight = 0;
   #mixing = 0;
+  /** Incoming channels whose reveals must be sent again (the relay restarted; some may have been lost). */
+  readonly #revealResend = new Set<string>();
 
   constructor(deps: PipelineDeps) {
     this.#d = deps;
+    for (const entry of deps.incoming.entries()) this.#revealResend.add(entry.channelId);
     this.#now = deps.now ?? Date.now;
     this.#circuits = new ExpiringMap({ ttlMs: deps.config.receiptTtlMs, maxSize: 500_000, onExpire: (_k, c) => c.timer && clearTimeout(c.timer) });
     this.#byOutgoing = new ExpiringMap({ ttlMs: deps.config.ackTimeoutMs * 2 + deps.config.maxDelayMs, maxSize: 500_000 });
@@ -203,6 +206,66 @@ export class PacketPipeline {
     for (const entry of backlog) link.send(decodeFrame(entry.frame));
     link.send({ type: "drained", delivered: backlog.length });
     d.metrics.packetsOut.inc({ to: "recipient" }, backlog.length);
+  }
+
+  /**
+   * Sends REVEAL again for every response this relay knows on `channelId`: after a crash some may not have
+   * reached the payer, whose tickets would then lag behind what it owes. Payers ignore duplicates.
+   */
+  resendReveals(channelId: string, link: Link): number {
+    this.#revealResend.delete(channelId);
+    const entry = this.#d.incoming.get(channelId);
+    if (!entry) return 0;
+    const rows = this.#d.store.respondedTickets(Buffer.from(channelId.slice(2), "hex"), entry.ledger.epoch);
+    for (const row of rows) if (row.amountIn > 0n) link.send({ type: "reveal", response: row.response! });
+    return rows.length;
+  }
+
+  /** Channels still waiting for a reveal resend, with their payers. */
+  pendingRevealResends(): { channelId: string; payer: Address }[] {
+    return [...this.#revealResend].flatMap((channelId) => {
+      const entry = this.#d.incoming.get(channelId);
+      return entry ? [{ channelId, payer: entry.payer }] : [];
+    });
+  }
+
+  /**
+   * Sends a VOUCHER (unconditional, cumulative = confirmed) on every outgoing channel where revealed
+   * value exceeds the highest cumulative signed and traffic paused, so the payee can redeem all of it.
+   */
+  async sendVouchers(idleMs: number): Promise<number> {
+    const d = this.#d;
+    const now = this.#now();
+    let sent = 0;
+    for (const due of d.outgoing.voucherDue(now, idleMs)) {
+      const relay = d.network.relayByNode(due.payee);
+      if (!relay) continue;
+      const previous = { lastSigned: due.lastSigned, lastSignedAt: due.lastSignedAt };
+      const voucher = d.outgoing.voucher(due.payee, now);
+      if (!voucher) continue;
+      const ticket = signTicket(d.backend, {
+        domain: d.ticketDomain,
+        privateKey: d.nodePrivateKey,
+        payer: hexBytes(d.nodeAddress),
+        payee: due.payee,
+        epoch: voucher.ticket.epoch,
+        cumulative: voucher.ticket.cumulative,
+        index: voucher.ticket.index,
+        challenge: new Uint8Array(32),
+      });
+      await d.store.commit(voucher.write);
+      try {
+        const link = d.network.linkToPeer(peerIdString(relay.peerId)) ?? (await d.network.linkToRelay(relay));
+        link.send({ type: "voucher", ticket });
+        d.metrics.ticketsIssued.inc();
+        sent++;
+      } catch (error) {
+        // Not delivered: make the channel due again (the voucher's index is simply skipped).
+        Object.assign(due, previous);
+        d.logger.debug({ payee: due.payee, err: (error as Error).message }, "could not send voucher; will retry");
+      }
+    }
+    return sent;
   }
 
   /** Periodic housekeeping: expired circuits. */
@@ -280,6 +343,8 @@ export class PacketPipeline {
       this.#nack(link, ticket.challenge, NackReason.badTicket);
       return;
     }
+
+    if (this.#revealResend.has(channelId)) this.resendReveals(channelId, link);
 
     // 4. Where it goes next.
     const isExit = instruction.outgoing === undefined;

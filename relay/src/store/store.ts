@@ -124,6 +124,8 @@ export class Store {
       inTicketPruneSettled: p("DELETE FROM incoming_tickets WHERE channel_id = ? AND (epoch != ? OR cumulative <= ?)"),
       inTicketPruneUnanswered: p("DELETE FROM incoming_tickets WHERE response IS NULL AND received_at <= ?"),
       inTicketCount: p("SELECT COUNT(*) AS n FROM incoming_tickets WHERE response IS NOT NULL"),
+      inTicketTotal: p("SELECT COUNT(*) AS n FROM incoming_tickets"),
+      inTicketResponded: p("SELECT * FROM incoming_tickets WHERE channel_id = ? AND epoch = ? AND response IS NOT NULL"),
       inTicketAll: p("SELECT * FROM incoming_tickets ORDER BY channel_id, epoch, idx"),
       outChannelUpsert: p(`INSERT INTO outgoing_channels (channel_id, payee, epoch, next_index, confirmed)
         VALUES (@channelId, @payee, @epoch, @nextIndex, @confirmed)
@@ -235,6 +237,13 @@ export class Store {
   }
   pruneUnansweredTickets(receivedBefore: number): number {
     return this.#s.inTicketPruneUnanswered!.run(receivedBefore).changes;
+  }
+  /** Tickets of a channel and epoch whose response is known. */
+  respondedTickets(channelId: Uint8Array, epoch: bigint): IncomingTicketRow[] {
+    return (this.#s.inTicketResponded!.all(channelId, encodeAmount(epoch)) as Row[]).map(toIncomingTicket);
+  }
+  incomingTicketCount(): number {
+    return Number((this.#s.inTicketTotal!.get() as Row).n);
   }
   answeredTicketCount(): number {
     return Number((this.#s.inTicketCount!.get() as Row).n);

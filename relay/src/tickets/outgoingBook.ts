@@ -8,6 +8,9 @@ export interface OutgoingEntry {
   channelId: `0x${string}`;
   payee: Address;
   ledger: OutgoingChannel;
+  /** Highest cumulative signed so far (memory only; 0 after a restart, which only causes one extra voucher). */
+  lastSigned: bigint;
+  lastSignedAt: number;
 }
 
 export type RevealOutcome = { ok: true; channelId: `0x${string}`; amount: bigint; write: () => void } | { ok: false; reason: "unknown_challenge" | "old_epoch" };
@@ -30,6 +33,8 @@ export class OutgoingBook {
         channelId,
         payee: toHex(row.payee) as Address,
         ledger: { epoch: row.epoch, open: false, balance: 0n, settled: 0n, nextIndex: row.nextIndex, confirmed: row.confirmed },
+        lastSigned: 0n,
+        lastSignedAt: 0,
       });
     }
   }
@@ -61,7 +66,8 @@ export class OutgoingBook {
       !current || current.ledger.epoch !== state.epoch
         ? newOutgoingChannel(chain)
         : { ...current.ledger, ...chain, confirmed: current.ledger.confirmed > state.settled ? current.ledger.confirmed : state.settled };
-    const entry = { channelId, payee: state.payee, ledger };
+    const fresh = !current || current.ledger.epoch !== state.epoch;
+    const entry = { channelId, payee: state.payee, ledger, lastSigned: fresh ? 0n : current.lastSigned, lastSignedAt: fresh ? 0 : current.lastSignedAt };
     this.#entries.set(channelId, entry);
     return () => this.#save(entry);
   }
@@ -73,6 +79,8 @@ export class OutgoingBook {
     const result = issueTicket(entry.ledger, amount, challenge);
     if (!result.ok) return result;
     entry.ledger = result.channel;
+    if (result.ticket.cumulative > entry.lastSigned) entry.lastSigned = result.ticket.cumulative;
+    entry.lastSignedAt = now;
     const snapshot = { ...entry, ledger: { ...entry.ledger } };
     return {
       ...result,
@@ -84,12 +92,22 @@ export class OutgoingBook {
     };
   }
 
+  /**
+   * Channels owing a voucher: revealed value beyond the highest cumulative signed, and no ticket for
+   * `idleMs`. Without one, the payee's best redeemable ticket could miss amounts confirmed after it.
+   */
+  voucherDue(now: number, idleMs: number): OutgoingEntry[] {
+    return this.entries().filter((e) => e.ledger.open && e.ledger.confirmed > e.lastSigned && now - e.lastSignedAt >= idleMs);
+  }
+
   /** An unconditional voucher for everything confirmed on the channel to `payee`. */
-  voucher(payee: string): { ticket: IssuedTicket; channelId: `0x${string}`; write: () => void } | undefined {
+  voucher(payee: string, now: number): { ticket: IssuedTicket; channelId: `0x${string}`; write: () => void } | undefined {
     const entry = this.byPayee(payee);
     if (!entry || !entry.ledger.open) return undefined;
     const { ticket, channel } = issueVoucher(entry.ledger);
     entry.ledger = channel;
+    entry.lastSigned = ticket.cumulative;
+    entry.lastSignedAt = now;
     const snapshot = { ...entry, ledger: { ...entry.ledger } };
     return { ticket, channelId: entry.channelId, write: () => this.#save(snapshot) };
   }
