@@ -296,6 +296,8 @@ export class Relay {
           settled: str(e.ledger.settled),
           bestCumulative: str(e.ledger.bestCumulative),
           redeemable: str(this.incoming.redeemable(e.channelId)),
+          revealed: str(e.ledger.revealed),
+          ...this.store.channelTicketCounts(Buffer.from(e.channelId.slice(2), "hex"), e.ledger.epoch),
         })),
         outgoing: this.outgoing.entries().map((e) => ({
           channelId: e.channelId,

@@ -104,7 +104,19 @@ export class RawSender {
 
   #onFrame(frame: Frame): void {
     this.received.push(frame);
+    if (frame.type === "reveal" && this.autoConfirm) {
+      const key = hex(backend.keccak256(frame.response));
+      const amount = this.#pending.get(key);
+      if (amount !== undefined) {
+        this.#pending.delete(key);
+        this.#confirmed += amount;
+      }
+    }
   }
+
+  /** Confirm amounts as REVEALs arrive, like an honest payer (otherwise call `confirm` by hand). */
+  autoConfirm = false;
+  readonly #pending = new Map<string, bigint>();
 
   /** Builds a packet over `route` (entry first) to `recipient`, with an honest ticket unless overridden. */
   build(route: LocalRelay[], recipient: PaidBlindedPath | { nodeId: Uint8Array }, overrides: TicketOverrides = {}, message = "hi"): { frame: PacketFrame; built: BuildPacketReturnType } {
@@ -127,6 +139,7 @@ export class RawSender {
       index,
       challenge: overrides.challenge ?? built.ticket!.challenge,
     });
+    this.#pending.set(hex(ticket.challenge), amount);
     return { frame: { type: "packet", pathKey: built.pathKey, onion: built.onion, ticket }, built };
   }
 

@@ -193,7 +193,10 @@ export class SettlementManager {
     let redeemed = 0n;
     let skipped = 0;
     for (const log of logs) {
-      if (log.eventName === "TicketRedeemed") redeemed += log.args.amount;
+      if (log.eventName === "TicketRedeemed") {
+        redeemed += log.args.amount;
+        this.#o.book.markRedeemed(log.args.channelId.toLowerCase(), BigInt(log.args.epoch), log.args.cumulative, log.args.amount);
+      }
       if (log.eventName === "RedemptionSkipped") skipped++;
     }
     store.writeNow(() => {

@@ -125,6 +125,8 @@ export class Store {
       inTicketPruneUnanswered: p("DELETE FROM incoming_tickets WHERE response IS NULL AND received_at <= ?"),
       inTicketCount: p("SELECT COUNT(*) AS n FROM incoming_tickets WHERE response IS NOT NULL"),
       inTicketTotal: p("SELECT COUNT(*) AS n FROM incoming_tickets"),
+      inTicketChannelCounts: p(`SELECT COUNT(*) AS n, COUNT(response) AS answered FROM incoming_tickets
+        WHERE channel_id = ? AND epoch = ? AND challenge != zeroblob(32)`),
       inTicketResponded: p("SELECT * FROM incoming_tickets WHERE channel_id = ? AND epoch = ? AND response IS NOT NULL"),
       inTicketAll: p("SELECT * FROM incoming_tickets ORDER BY channel_id, epoch, idx"),
       outChannelUpsert: p(`INSERT INTO outgoing_channels (channel_id, payee, epoch, next_index, confirmed)
@@ -241,6 +243,11 @@ export class Store {
   /** Tickets of a channel and epoch whose response is known. */
   respondedTickets(channelId: Uint8Array, epoch: bigint): IncomingTicketRow[] {
     return (this.#s.inTicketResponded!.all(channelId, encodeAmount(epoch)) as Row[]).map(toIncomingTicket);
+  }
+  /** Conditional tickets (vouchers excluded) stored for a channel and epoch, and how many are answered. */
+  channelTicketCounts(channelId: Uint8Array, epoch: bigint): { tickets: number; answered: number } {
+    const r = this.#s.inTicketChannelCounts!.get(channelId, encodeAmount(epoch)) as Row;
+    return { tickets: Number(r.n), answered: Number(r.answered) };
   }
   incomingTicketCount(): number {
     return Number((this.#s.inTicketTotal!.get() as Row).n);

@@ -120,6 +120,13 @@ export class IncomingBook {
     };
   }
 
+  /** A redemption of `amount` up to `cumulative` was confirmed on chain (before the chain view catches up). */
+  markRedeemed(channelId: string, epoch: bigint, cumulative: bigint, amount: bigint): void {
+    const entry = this.get(channelId);
+    if (!entry || entry.ledger.epoch !== epoch || cumulative <= entry.ledger.settled) return;
+    entry.ledger = { ...entry.ledger, settled: cumulative, balance: entry.ledger.balance > amount ? entry.ledger.balance - amount : 0n };
+  }
+
   redeemable(channelId: string): bigint {
     const entry = this.get(channelId);
     return entry ? redeemableValue(entry.ledger) : 0n;
