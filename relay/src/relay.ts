@@ -323,7 +323,13 @@ export class Relay {
       },
       mailbox: () => ({ ...this.mailbox.stats(Date.now()), connectedRecipients: this.#recipients.size }),
       settleNow: async (request: { channels?: string[] }) => {
-        const result = await this.settlement.settleNow(request);
+        let result;
+        try {
+          result = await this.settlement.settleNow(request);
+        } catch (error) {
+          // The tickets stay in the store; tell the operator why nothing was settled this time.
+          throw Object.assign(new Error(`settlement failed: ${(error as Error).message.split("\n")[0]}; the tickets are kept and will be settled when the chain is reachable`), { statusCode: 503 });
+        }
         return result
           ? { settled: true, transactionHash: result.transactionHash, channels: result.channels, redeemed: str(result.redeemed), skipped: result.skipped, gasUsed: str(result.gasUsed) }
           : { settled: false, reason: "nothing redeemable" };

@@ -143,6 +143,22 @@ export class RawSender {
     return { frame: { type: "packet", pathKey: built.pathKey, onion: built.onion, ticket }, built };
   }
 
+  /** An unconditional voucher for everything confirmed, as an honest payer sends when traffic pauses. */
+  voucher(): Frame {
+    const domain = hashTicketDomain(backend, { chainId: this.#net.devnet.chainId, verifyingContract: this.#net.devnet.contracts.channels });
+    const ticket = signTicket(backend, {
+      domain,
+      privateKey: bytes(this.key),
+      payer: bytes(this.address),
+      payee: this.#entry.node,
+      epoch: this.epoch,
+      cumulative: this.#confirmed,
+      index: this.#index++,
+      challenge: new Uint8Array(32),
+    });
+    return { type: "voucher", ticket };
+  }
+
   /** Counts a packet's amount as confirmed (as an honest payer does when its REVEAL arrives). */
   confirm(amount: bigint): void {
     this.#confirmed += amount;

@@ -43,8 +43,9 @@ export function createAdminApi(options: AdminApiOptions): FastifyInstance {
       return reply.status(400).send({ error: "bad_request", message: error.message });
     }
     const status = error.statusCode ?? 500;
-    metrics.apiRejected.inc({ reason: status >= 500 ? "internal" : "bad_request" });
-    return reply.status(status).send({ error: status >= 500 ? "internal_error" : "bad_request", message: error.message });
+    const kind = status === 503 ? "unavailable" : status >= 500 ? "internal_error" : "bad_request";
+    metrics.apiRejected.inc({ reason: kind });
+    return reply.status(status).send({ error: kind, message: error.message });
   });
   app.setNotFoundHandler((request, reply) => {
     metrics.apiRejected.inc({ reason: "not_found" });
