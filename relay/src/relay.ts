@@ -211,9 +211,14 @@ export class Relay {
     });
     await this.settlement.start();
 
+    // A ticket whose response has not come by the time its message could still sit in a mailbox never will.
+    const answerWindowMs = config.mailbox.ttlSeconds * 1000 + config.tickets.receiptTtlMs;
     this.#every(10_000, () => {
+      const now = Date.now();
       this.pipeline.sweep();
-      replay.prune(Date.now());
+      replay.prune(now);
+      this.store.pruneUnansweredTickets(now - answerWindowMs);
+      this.store.pruneOutgoingTickets(now - answerWindowMs);
       for (const expired of this.mailbox.expire(Date.now())) {
         this.metrics.mailboxExpired.inc();
         logger.info({ recipient: toHex(expired.recipient) }, "mailbox message expired unread; it will not be paid");
