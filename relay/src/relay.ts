@@ -106,7 +106,8 @@ export class Relay {
     this.incoming = new IncomingBook(this.store, { creditWindow: config.tickets.creditWindow });
     this.outgoing = new OutgoingBook(this.store);
     this.mailbox = new Mailbox(this.store, config.mailbox);
-    const replay = new ReplayCache(this.store, { retentionMs: 7 * 86_400_000 });
+    // protocol.md §8: tags are kept for as long as the onion key is in use (key rotation is what retires them).
+    const replay = new ReplayCache(this.store, { retentionMs: 100 * 365 * 86_400_000 });
     const reliability = new HopReliability();
 
     const applyChannel = (direction: "incoming" | "outgoing", state: ChannelState) => {
