@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
  */
 export function createRelayMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "sotto_process_" });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "sotto_" });
   const r = [registry];
   return {
     registry,

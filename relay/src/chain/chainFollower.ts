@@ -180,6 +180,8 @@ export class ChainFollower {
 
   #storeChannel(direction: ChannelDirection, state: ChannelState): void {
     const map = direction === "incoming" ? this.#incoming : this.#outgoing;
+    // A channel never funded is not worth remembering (anyone can make the relay look one up).
+    if (state.status === "none" && !map.has(key(state.channelId))) return;
     const previous = map.get(key(state.channelId));
     map.set(key(state.channelId), state);
     const changed =

@@ -134,6 +134,9 @@ export class PacketPipeline {
   readonly #byOutgoing: ExpiringMap<string, string>;
   #inFlight = 0;
   #mixing = 0;
+  /** Payers recently found to have no channel (negative cache, bounded). */
+  readonly #unknownPayers = new ExpiringMap<string, true>({ ttlMs: 5_000, maxSize: 10_000 });
+  readonly #payerLookups = new Map<string, Promise<void>>();
   /** Incoming channels whose reveals must be sent again (the relay restarted; some may have been lost). */
   readonly #revealResend = new Set<string>();
 
@@ -143,6 +146,33 @@ export class PacketPipeline {
     this.#now = deps.now ?? Date.now;
     this.#circuits = new ExpiringMap({ ttlMs: deps.config.receiptTtlMs, maxSize: 500_000, onExpire: (_k, c) => c.timer && clearTimeout(c.timer) });
     this.#byOutgoing = new ExpiringMap({ ttlMs: deps.config.ackTimeoutMs * 2 + deps.config.maxDelayMs, maxSize: 500_000 });
+  }
+
+  /** One ECDSA recovery: is the ticket signed by its payer for this channel and challenge? Counts and NACKs if not. */
+  #verifySignature(ticket: WireTicket, challenge: Uint8Array, link: Link): boolean {
+    const d = this.#d;
+    try {
+      verifyTicket(d.backend, { domain: d.ticketDomain, ticket, payee: d.nodeAddress, expectedChallenge: challenge });
+      return true;
+    } catch (error) {
+      d.metrics.ticketsRejected.inc({ reason: "bad_signature" });
+      this.#drop("bad_signature", (error as Error).message);
+      this.#nack(link, ticket.challenge, NackReason.badTicket);
+      return false;
+    }
+  }
+
+  /** Reads a payer's channel from the chain, one lookup per payer at a time. */
+  #lookupPayer(payer: Address): Promise<void> {
+    let lookup = this.#payerLookups.get(payer);
+    if (!lookup) {
+      lookup = this.#d
+        .ensureIncomingChannel(payer)
+        .catch(() => undefined)
+        .finally(() => this.#payerLookups.delete(payer));
+      this.#payerLookups.set(payer, lookup);
+    }
+    return lookup;
   }
 
   /** Packets accepted but not yet handed to the next hop (mixing or awaiting a link). */
@@ -311,9 +341,17 @@ export class PacketPipeline {
     // 3. The ticket that pays this hop.
     const payer = hex(ticket.payer) as Address;
     const channelId = hex(computeChannelId(d.backend, ticket.payer, d.nodeAddress)) as `0x${string}`;
+    let signatureChecked = false;
     if (!d.incoming.get(channelId)) {
-      await d.ensureIncomingChannel(payer).catch(() => undefined);
+      // An unknown payer costs a chain read: only for a ticket that really is signed by that payer, and at
+      // most once per payer every few seconds, so garbage cannot turn into RPC load.
+      if (!this.#verifySignature(ticket, instruction.incomingChallenge, link)) return;
+      signatureChecked = true;
+      if (!this.#unknownPayers.has(payer, now)) {
+        await this.#lookupPayer(payer);
+      }
       if (!d.incoming.get(channelId)) {
+        this.#unknownPayers.set(payer, true, now);
         d.metrics.ticketsRejected.inc({ reason: "no_channel" });
         this.#drop("no_channel");
         this.#nack(link, ticket.challenge, NackReason.badTicket);
@@ -335,14 +373,7 @@ export class PacketPipeline {
       this.#nack(link, ticket.challenge, NackReason.amountShort);
       return;
     }
-    try {
-      verifyTicket(d.backend, { domain: d.ticketDomain, ticket, payee: d.nodeAddress, expectedChallenge: instruction.incomingChallenge });
-    } catch (error) {
-      d.metrics.ticketsRejected.inc({ reason: "bad_signature" });
-      this.#drop("bad_signature", (error as Error).message);
-      this.#nack(link, ticket.challenge, NackReason.badTicket);
-      return;
-    }
+    if (!signatureChecked && !this.#verifySignature(ticket, instruction.incomingChallenge, link)) return;
 
     if (this.#revealResend.has(channelId)) this.resendReveals(channelId, link);
 

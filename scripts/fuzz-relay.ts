@@ -1,0 +1,64 @@
+// Fuzzes a running relay over libp2p with a million (or --inputs N) mutated and random frames plus
+// garbage streams, then checks that it is alive, counted every input, and did not grow without bound.
+//   npm run fuzz:relay [-- --inputs 1000000 --seed 7]
+import { mkdirSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { startLocalNetwork } from "../cli/src/devnet/localNetwork.ts";
+import { RawSender, offlineRecipient, waitFor } from "../test/support/rawSender.ts";
+import { RelayFuzzer, relayAccounting } from "../test/support/relayFuzzer.ts";
+
+const { values } = parseArgs({ options: { inputs: { type: "string", default: "1000000" }, seed: { type: "string", default: String(Date.now() % 2 ** 31) } } });
+const inputs = Number(values.inputs);
+const seed = Number(values.seed);
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+const net = await startLocalNetwork({ relays: 3, logLevel: "warn", onProgress: log });
+try {
+  const relay = net.relays[0]!;
+  const sender = new RawSender(net, relay, 19);
+  await sender.open(1_000n);
+  const valid = sender.build([relay, net.relays[1]!], offlineRecipient(net.relays[2]!).path);
+  sender.send(valid.frame);
+  await waitFor(() => sender.framesOfType("ack").length, (n) => n === 1, "the valid packet's ack");
+  const before = await relayAccounting(relay);
+  const fuzzer = new RelayFuzzer(relay, seed);
+  const started = Date.now();
+  const chunk = 50_000;
+  for (let done = 0; done < inputs; done += chunk) {
+    await fuzzer.run(valid.frame, Math.min(chunk, inputs - done));
+    await fuzzer.garbage(10);
+    const a = await relayAccounting(relay);
+    log(`fuzz:relay ${Math.min(done + chunk, inputs).toLocaleString()} / ${inputs.toLocaleString()} inputs, rss ${(a.rssBytes / 2 ** 20).toFixed(0)} MiB, ${Math.round((done + chunk) / ((Date.now() - started) / 1000))} inputs/s`);
+  }
+  const sent = fuzzer.tally.mutatedPackets + fuzzer.tally.randomFrames;
+  const after = await waitFor(
+    () => relayAccounting(relay),
+    (a) => a.packetsIn - before.packetsIn + (a.frameRejections - before.frameRejections) + (a.acks - before.acks) + (a.reveals - before.reveals) === sent,
+    "the relay to account for every input",
+    120_000,
+  );
+  await fuzzer.close();
+  const healthy = (await fetch(`${relay.apiUrl}/healthz`)).status === 200;
+  const result = {
+    seed,
+    inputs: sent,
+    garbageStreams: fuzzer.tally.garbageStreams,
+    seconds: (Date.now() - started) / 1000,
+    packetsDecoded: after.packetsIn - before.packetsIn,
+    packetsDropped: after.dropped - before.dropped,
+    framesRejected: after.frameRejections - before.frameRejections,
+    framingErrors: after.framingErrors - before.framingErrors,
+    accepted: after.accepted - before.accepted,
+    rssBeforeMiB: before.rssBytes / 2 ** 20,
+    rssAfterMiB: after.rssBytes / 2 ** 20,
+    healthy,
+    ok: healthy && after.accepted === before.accepted && after.packetsIn - before.packetsIn === after.dropped - before.dropped,
+  };
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync("bench/results/fuzz-relay.json", `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result, null, 2));
+  process.exitCode = result.ok ? 0 : 1;
+  await sender.close();
+} finally {
+  await net.stop();
+}

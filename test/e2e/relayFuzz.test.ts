@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalNetwork, type LocalNetwork, type LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
+import { RawSender, offlineRecipient, waitFor } from "../support/rawSender.ts";
+import { RelayFuzzer, relayAccounting } from "../support/relayFuzzer.ts";
+
+// Random and mutated input sent to a running relay over libp2p (a short run; `npm run fuzz:relay` does
+// over a million): it must not crash, must not grow without bound, and must count every input it refuses.
+describe("fuzzing a relay over the network (relay processes, real libp2p)", () => {
+  let net: LocalNetwork;
+  let r1: LocalRelay;
+  let sender: RawSender;
+
+  beforeAll(async () => {
+    net = await startLocalNetwork({ relays: 3, logLevel: "warn" });
+    r1 = net.relays[0]!;
+    sender = new RawSender(net, r1, 19);
+    await sender.open(1_000n);
+  }, 120_000);
+  afterAll(async () => {
+    await sender?.close();
+    await net?.stop();
+  });
+
+  it("survives 20,000 mutated and random frames plus garbage streams, and accounts for each", async () => {
+    const valid = sender.build([r1, net.relays[1]!], offlineRecipient(net.relays[2]!).path);
+    sender.send(valid.frame);
+    await waitFor(() => sender.framesOfType("ack").length, (n) => n === 1, "the valid packet's ack");
+    const before = await relayAccounting(r1);
+
+    const fuzzer = new RelayFuzzer(r1, 0x5077);
+    await fuzzer.run(valid.frame, 20_000);
+    await fuzzer.garbage(20);
+    const sent = fuzzer.tally.mutatedPackets + fuzzer.tally.randomFrames;
+    const settled = await waitFor(
+      () => relayAccounting(r1),
+      (a) => a.packetsIn - before.packetsIn + (a.frameRejections - before.frameRejections) + (a.acks - before.acks) + (a.reveals - before.reveals) === sent && a.framingErrors - before.framingErrors === fuzzer.tally.garbageStreams,
+      "the relay to account for every fuzzed input",
+      60_000,
+    );
+    await fuzzer.close();
+
+    // Every packet that decoded was either dropped for a counted reason or accepted (none can be: every copy is mutated).
+    expect(settled.packetsIn - before.packetsIn).toBe(settled.dropped - before.dropped);
+    expect(settled.accepted).toBe(before.accepted);
+    expect(settled.packetsIn - before.packetsIn).toBeGreaterThan(1_000);
+    // Still healthy, and its memory did not balloon.
+    expect((await fetch(`${r1.apiUrl}/healthz`)).status).toBe(200);
+    expect(before.rssBytes).toBeGreaterThan(10 * 1024 * 1024);
+    expect(settled.rssBytes - before.rssBytes).toBeLessThan(80 * 1024 * 1024);
+    // And it still carries honest traffic.
+    sender.send(sender.build([r1, net.relays[1]!], offlineRecipient(net.relays[2]!).path).frame);
+    await waitFor(() => sender.framesOfType("ack").length, (n) => n === 2, "an honest packet after the fuzzing");
+  }, 120_000);
+});
