@@ -1,0 +1,45 @@
+import type { Address, Hex } from "viem";
+import { hex } from "./utils.ts";
+import { signIssuedTicket } from "./plan.ts";
+import type { ClientState } from "./state.ts";
+
+type Wallet = { account: { address: Address }; signTypedData: (args: never) => Promise<Hex> };
+
+/**
+ * After reveals, once traffic to `payee` pauses for `delayMs`, sends a VOUCHER (unconditional ticket for
+ * the confirmed total) so the relay can redeem everything it is owed with one ticket — several packets in
+ * flight at once share one base, so their best conditional ticket covers only part of it.
+ */
+export function scheduleVoucher(state: ClientState, wallet: Wallet | undefined, payee: Address, delayMs = 750): void {
+  if (!wallet || !state.book || state.closed) return;
+  const key = payee.toLowerCase();
+  const existing = state.voucherTimers.get(key);
+  if (existing) clearTimeout(existing);
+  const timer = setTimeout(() => {
+    state.voucherTimers.delete(key);
+    void sendVoucher(state, wallet, payee).catch((error: unknown) => state.logger.debug("voucher not sent", { payee }, error));
+  }, delayMs);
+  (timer as { unref?: () => void }).unref?.();
+  state.voucherTimers.set(key, timer);
+}
+
+/** Traffic on the channel: postpone its voucher. */
+export function postponeVoucher(state: ClientState, wallet: Wallet | undefined, payee: Address): void {
+  if (state.voucherTimers.has(payee.toLowerCase())) scheduleVoucher(state, wallet, payee);
+}
+
+export async function sendVoucher(state: ClientState, wallet: Wallet, payee: Address): Promise<boolean> {
+  const book = state.book!;
+  const relay = await state.directory.byNode(payee);
+  if (!relay || state.closed) return false;
+  const link = await state.network.existing(relay);
+  if (!link) return false;
+  return book.lock(payee, async () => {
+    const issued = await book.voucher(payee);
+    if (!issued) return false;
+    const ticket = await signIssuedTicket(state, wallet, payee, issued);
+    link.send({ type: "voucher", ticket });
+    state.logger.debug("voucher sent", { payee, cumulative: issued.cumulative.toString(), challenge: hex(ticket.challenge) });
+    return true;
+  });
+}

@@ -1,0 +1,15 @@
+/**
+ * Node-only defaults of `createSottoClient`, loaded with a computed dynamic import so that browser bundles
+ * never see `#protocol/native` (libsecp256k1 N-API, node:crypto).
+ */
+import { portableBackend, type CryptoBackend } from "#protocol";
+import { getNativeBackend } from "#protocol/native";
+
+/** The native back-end where its binding loads, else the portable one (same bytes, slower). */
+export function defaultBackend(): CryptoBackend {
+  try {
+    return getNativeBackend();
+  } catch {
+    return portableBackend;
+  }
+}
