@@ -5,6 +5,7 @@ import type { PrivateKey } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
 import { webSockets } from "@libp2p/websockets";
 import { createLibp2p, type Libp2p } from "libp2p";
+import { noiseCrypto } from "./noiseCrypto.ts";
 
 export interface HostOptions {
   privateKey?: PrivateKey;
@@ -18,13 +19,14 @@ export interface HostOptions {
  *
  * Yamux's default 16 MiB stream window exceeds the stream read buffer cap (4 MiB), so under load a stream
  * aborts with StreamBufferError; a 2 MiB window keeps the sender within what the reader will buffer.
+ * Noise uses `noiseCrypto` (its default crypto, with node:crypto keys passed as KeyObjects: see there).
  */
 export async function createHost(options: HostOptions): Promise<Libp2p> {
   return createLibp2p({
     ...(options.privateKey ? { privateKey: options.privateKey } : {}),
     addresses: { listen: [...options.listen], announce: [...(options.announce ?? [])] },
     transports: [tcp(), webSockets()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: 2 * 1024 * 1024 } } as Parameters<typeof yamux>[0])],
     services: { identify: identify() },
     connectionManager: { maxConnections: 1_000 },
