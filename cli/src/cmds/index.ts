@@ -7,6 +7,15 @@ import { relaySettle } from "./relay/settle.ts";
 import { relayStart } from "./relay/start.ts";
 import { relayStatus } from "./relay/status.ts";
 import { relayUnstake, relayWithdraw } from "./relay/unstake.ts";
+import { address } from "./address/address.ts";
+import { channelClose } from "./channel/close.ts";
+import { channelFund, channelOpen } from "./channel/fund.ts";
+import { channelShow } from "./channel/show.ts";
+import { clientInit } from "./client/init.ts";
+import { clientServe } from "./client/serve.ts";
+import { inbox } from "./inbox/inbox.ts";
+import { relaysList } from "./relays/list.ts";
+import { send } from "./send/send.ts";
 
 /** Every `sotto` command. Each lives in its own module under cmds/<group>/. */
 export const commands: readonly Command[] = [
@@ -19,4 +28,14 @@ export const commands: readonly Command[] = [
   relayWithdraw,
   onionBuild,
   onionPeel,
+  clientInit,
+  clientServe,
+  relaysList,
+  channelOpen,
+  channelFund,
+  channelClose,
+  channelShow,
+  address,
+  send,
+  inbox,
 ];
