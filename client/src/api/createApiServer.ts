@@ -218,7 +218,7 @@ export async function createApiServer(parameters: CreateApiServerParameters): Pr
       socket.on("close", () => sockets.delete(socket));
       socket.send(JSON.stringify({ type: "hello", nodeId: client.nodeId ?? null, listening }));
     });
-  });
+  }, { prefix: "/v1" });
 
   if (client.nodeId) {
     client.onMessage(deliver);
