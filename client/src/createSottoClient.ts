@@ -159,10 +159,13 @@ export async function createSottoClient(parameters: CreateSottoClientParameters)
         case "reveal": {
           const challenge = b.keccak256(frame.response);
           inflight.onReveal(challenge);
-          void book
-            ?.confirm(toHex(challenge, true))
+          if (!book) return;
+          const recorded = book
+            .confirm(toHex(challenge, true))
             .then((confirmed) => confirmed && scheduleVoucher(state, wallet, confirmed.payee))
-            .catch((error: unknown) => logger.warn("could not record a reveal", {}, error));
+            .catch((error: unknown) => logger.warn("could not record a reveal", {}, error))
+            .finally(() => state.pending.delete(recorded));
+          state.pending.add(recorded);
           return;
         }
         case "receipt": {
@@ -225,6 +228,7 @@ export async function createSottoClient(parameters: CreateSottoClientParameters)
     book,
     receiver,
     voucherTimers: new Map(),
+    pending: new Set(),
     closed: false,
   };
   if (parameters.watchDirectory ?? true) directory.watch(Math.max(1_000, publicClient.pollingInterval ?? 4_000));
@@ -262,7 +266,9 @@ export async function createSottoClient(parameters: CreateSottoClientParameters)
       } catch {
         return;
       }
-      // Vouchers still due go out first, so the relays can redeem everything they were confirmed.
+      // Reveals being recorded finish, and vouchers still due go out, so the relays can redeem everything
+      // they were confirmed and the ledger on disk is complete.
+      await Promise.all([...s.pending]);
       const due = [...s.voucherTimers.keys()];
       for (const timer of s.voucherTimers.values()) clearTimeout(timer);
       s.voucherTimers.clear();

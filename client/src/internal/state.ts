@@ -39,6 +39,8 @@ export type ClientState = {
   book: ChannelBook | undefined;
   receiver: Receiver | undefined;
   voucherTimers: Map<string, ReturnType<typeof setTimeout>>;
+  /** Ledger updates in progress (reveals being recorded); `close` waits for them. */
+  pending: Set<Promise<unknown>>;
   closed: boolean;
 };
 
