@@ -1,7 +1,6 @@
 import type { Libp2p } from "libp2p";
 import type { Address, Hex, PublicClient } from "viem";
 import type { SottoWalletClient } from "#contracts";
-import { createHost } from "#net";
 import { equalBytes, fromHex, portableBackend, toHex, type CryptoBackend, type PaidBlindedPath } from "#protocol";
 import { closeChannel, type CloseChannelParameters, type CloseChannelReturnType } from "./actions/closeChannel.ts";
 import { createAddress, type CreateAddressParameters, type CreateAddressReturnType } from "./actions/createAddress.ts";
@@ -104,9 +103,9 @@ export type SottoClient = {
 const isNode = () => typeof process !== "undefined" && typeof process.versions?.node === "string";
 
 /** Node-only defaults, loaded by a computed specifier so browser bundles never include them. */
-async function nodeDefaults(): Promise<{ defaultBackend(): CryptoBackend }> {
+async function nodeDefaults(): Promise<typeof import("./nodeDefaults.ts")> {
   const specifier = ["./nodeDefaults", "ts"].join(".");
-  return (await import(/* @vite-ignore */ specifier)) as { defaultBackend(): CryptoBackend };
+  return (await import(/* @vite-ignore */ specifier)) as typeof import("./nodeDefaults.ts");
 }
 
 /**
@@ -149,7 +148,7 @@ export async function createSottoClient(parameters: CreateSottoClientParameters)
   let client!: SottoClient;
   const network = new ClientNetwork({
     host: parameters.host,
-    createHost: isNode() ? () => createHost({ listen: [] }) : undefined,
+    createHost: isNode() ? async () => (await nodeDefaults()).defaultHost() : undefined,
     onFrame: (frame, link) => {
       const { backend: b, inflight, book, receiver } = state;
       switch (frame.type) {

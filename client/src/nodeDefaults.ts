@@ -2,6 +2,8 @@
  * Node-only defaults of `createSottoClient`, loaded with a computed dynamic import so that browser bundles
  * never see `#protocol/native` (libsecp256k1 N-API, node:crypto).
  */
+import type { Libp2p } from "libp2p";
+import { createHost } from "#net";
 import { portableBackend, type CryptoBackend } from "#protocol";
 import { getNativeBackend } from "#protocol/native";
 
@@ -12,4 +14,9 @@ export function defaultBackend(): CryptoBackend {
   } catch {
     return portableBackend;
   }
+}
+
+/** A dial-only libp2p host (TCP + WebSockets, Noise, Yamux): clients dial relays and keep the links open. */
+export function defaultHost(): Promise<Libp2p> {
+  return createHost({ listen: [] });
 }

@@ -1,5 +1,9 @@
 import type { Libp2p } from "libp2p";
-import { LinkManager, type Link } from "#net";
+// Deliberately not `#net`: its index also exports createHost, whose Noise set-up imports node:crypto
+// (net/src/noiseCrypto.ts), which no browser bundle can resolve. The link layer itself is portable; the
+// Node-only host comes in through ../nodeDefaults.ts. Switch back once #net has a portable entry.
+import { LinkManager } from "../../../net/src/linkManager.ts";
+import type { Link } from "../../../net/src/link.ts";
 import type { Frame } from "#protocol";
 import { ClientClosedError, HostRequiredError, RelayUnreachableError } from "../errors.ts";
 import type { ClientLogger, RelayInfo } from "../types.ts";

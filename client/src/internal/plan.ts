@@ -93,9 +93,15 @@ export async function planRoute(state: ClientState, recipient: PaidBlindedPath, 
   let chain: RelayInfo[] | undefined;
   // The route as wanted; else one relay longer (no funded channel from our entries to the introduction
   // relay); else — the only entry we have IS the introduction relay — straight into the blinded path.
-  for (const length of intro ? [plainCount, plainCount + 1] : [plainCount]) {
-    chain = (rich.size > 0 ? await attempt(rich, length) : undefined) ?? (await attempt(all, length));
-    if (chain) break;
+  // Healthy entries first (one that can pay `needed`, then any: a top-up beats a relay that just failed),
+  // then entries that recently failed.
+  const healthy = (set: Set<string>) => new Set([...set].filter((node) => !avoid.has(node)));
+  const entrySets = [healthy(rich), healthy(all), rich, all].filter((set) => set.size > 0);
+  search: for (const length of intro ? [plainCount, plainCount + 1] : [plainCount]) {
+    for (const allowed of entrySets) {
+      chain = await attempt(allowed, length);
+      if (chain) break search;
+    }
   }
   if (!chain && intro && all.has(intro.node.toLowerCase()) && plainCount > 0) {
     state.logger.info("the recipient's introduction relay is this client's entry: sending straight into its blinded path", { intro: intro.node });
