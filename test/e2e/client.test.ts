@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Address } from "viem";
 import { getChannel } from "#contracts";
-import { createSottoClient, type ReceivedMessage, type SottoClient } from "#client";
+import { createSottoClient, type CreateAddressReturnType, type ReceivedMessage, type SendMessageReturnType, type SottoClient } from "#client";
 import { getNativeBackend } from "#protocol/native";
 import { startLocalNetwork, type LocalNetwork } from "../../cli/src/devnet/localNetwork.ts";
 
@@ -35,6 +35,8 @@ describe("client SDK over a local network (relay processes, real libp2p and chai
   let net: LocalNetwork;
   let a: SottoClient, b: SottoClient, c: SottoClient;
   const entryOf = new Map<SottoClient, Address>();
+  /** Every delivered message with the address it went to: the relays' fees follow from them. */
+  const traffic: { sent: SendMessageReturnType; to: CreateAddressReturnType }[] = [];
 
   async function client(accountIndex: number | undefined, entry: number | undefined): Promise<SottoClient> {
     const wallet = accountIndex === undefined ? undefined : net.devnet.wallet(net.devnet.accountKey(accountIndex));
@@ -77,11 +79,12 @@ describe("client SDK over a local network (relay processes, real libp2p and chai
   it("A sends a multi-fragment message to B live, B replies over the reply path, A gets the reply", async () => {
     const aAddress = await a.address();
     await a.listen();
-    const bAddress = await b.address();
+    // Through relays 3 and 4, so that A (whose channel goes to relay 1) picks a relay of its own in front.
+    const bAddress = await b.address({ relays: [net.relays[2]!.node, net.relays[3]!.node] });
     const bInbox: ReceivedMessage[] = [];
     b.onMessage(async (m) => {
       bInbox.push(m);
-      await m.reply!(`got ${m.message.length} bytes`);
+      traffic.push({ sent: (await m.reply!(`got ${m.message.length} bytes`)) as SendMessageReturnType, to: aAddress });
     });
     await b.listen();
     const aInbox: ReceivedMessage[] = [];
@@ -101,6 +104,7 @@ describe("client SDK over a local network (relay processes, real libp2p and chai
     expect(sent.route).toHaveLength(1); // 3 relays: one chosen by A + B's introduction and home relays
     const expectedFee = sent.route[0]!.fee + bAddress.fees.reduce((x, y) => x + y, 0n);
     expect(sent.fee).toBe(expectedFee * BigInt(sent.fragments));
+    traffic.push({ sent, to: bAddress });
 
     await waitFor(() => bInbox.length, (n) => n === 1, "B to receive the message");
     expect(Buffer.from(bInbox[0]!.message).equals(Buffer.from(message))).toBe(true);
@@ -123,23 +127,46 @@ describe("client SDK over a local network (relay processes, real libp2p and chai
     expect(inbox[0]!.replyPath).toBeUndefined();
     const sent = await sending;
     expect(sent.delivered).toBe(true);
+    traffic.push({ sent, to: cAddress });
     await waitFor(() => home.admin<{ messages: number }>("/v1/mailbox"), (m) => m.messages === 0, "the mailbox to empty after C's ack");
     // Nothing twice: a second fetch is empty.
     expect(await c.inbox()).toEqual([]);
   }, 60_000);
 
-  it("the relays settle and the chain shows what each client paid its entry relay", async () => {
+  it("the relays settle: the chain shows what each client paid its entry relay, and every relay earned its fee per packet", async () => {
     const aLedger = (await a.getChannel({ relay: entryOf.get(a)! })).confirmed;
     const bLedger = (await b.getChannel({ relay: entryOf.get(b)! })).confirmed;
     await Promise.all([a.close(), b.close()]); // sends the vouchers still due
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 2_500)); // relays send theirs after 200 ms idle, checked every second
     for (const relay of net.relays) await relay.admin("/v1/settle", { body: {} });
     const channels = net.devnet.contracts.channels;
+    const settled = async (payer: Address, payee: Address) => (await getChannel(net.devnet.publicClient, { channels, payer, payee })).settled;
     const onChainA = await getChannel(net.devnet.publicClient, { channels, payer: a.account!, payee: entryOf.get(a)! });
-    const onChainB = await getChannel(net.devnet.publicClient, { channels, payer: b.account!, payee: entryOf.get(b)! });
     expect(aLedger).toBeGreaterThan(0n);
     expect(onChainA.settled).toBe(aLedger);
-    expect(onChainB.settled).toBe(bLedger);
     expect(onChainA.balance).toBe(1_000n - aLedger);
+    expect(await settled(b.account!, entryOf.get(b)!)).toBe(bLedger);
+
+    // Expected earnings: each relay on a delivered packet's path keeps its fee (no packet was lost or resent).
+    const expected = new Map<string, bigint>(net.relays.map((r) => [r.node, 0n]));
+    const add = (node: string, fee: bigint) => expected.set(node, expected.get(node)! + fee);
+    expect(traffic).toHaveLength(3);
+    for (const { sent, to } of traffic) {
+      expect(sent.packets).toBe(sent.fragments);
+      for (const receipt of sent.receipts) {
+        const direct = receipt.route.length === 1 && receipt.route[0]!.node === to.intro; // straight into the blinded path
+        if (!direct) for (const hop of receipt.route) add(hop.node, hop.fee);
+        add(to.intro, to.fees[0]!);
+        add(to.home, to.fees[1]!);
+      }
+    }
+    // On chain: what a relay redeemed from everyone minus what the relays after it redeemed from it.
+    const payers = [a.account!, b.account!, ...net.relays.map((r) => r.node)];
+    for (const relay of net.relays) {
+      let earned = 0n;
+      for (const payer of payers) if (payer !== relay.node) earned += await settled(payer, relay.node);
+      for (const payee of net.relays) if (payee !== relay) earned -= await settled(relay.node, payee.node);
+      expect(earned, `relay ${relay.index + 1}`).toBe(expected.get(relay.node));
+    }
   }, 60_000);
 });
