@@ -7,6 +7,7 @@ import type { Link } from "../../../net/src/link.ts";
 import type { Frame } from "#protocol";
 import { ClientClosedError, HostRequiredError, RelayUnreachableError } from "../errors.ts";
 import type { ClientLogger, RelayInfo } from "../types.ts";
+import { sleep } from "./utils.ts";
 
 /**
  * The client's links to relays: one libp2p host (the caller's, or a dial-only one created on first use),
@@ -67,14 +68,25 @@ export class ClientNetwork {
     return this.#started;
   }
 
-  /** An open link to `relay`, dialling its registered multiaddrs if needed. */
+  /**
+   * An open link to `relay`, dialling its registered multiaddrs if needed. A failed dial is tried twice
+   * more (after 0.5 s and 1.2 s): libp2p hosts refuse more than 5 inbound connections per second from one
+   * IP address, which clients behind one NAT (or a local network's processes) easily hit.
+   */
   async connect(relay: RelayInfo): Promise<Link> {
     const { links } = await this.#start();
-    try {
-      return await links.connect(relay.peer, relay.multiaddrs);
-    } catch (error) {
-      throw new RelayUnreachableError({ relay: relay.node, cause: error });
+    let lastError: unknown;
+    for (const delay of [0, 500, 1_200]) {
+      if (delay > 0) await sleep(delay);
+      if (this.#closed) throw new ClientClosedError();
+      try {
+        return await links.connect(relay.peer, relay.multiaddrs);
+      } catch (error) {
+        lastError = error;
+        this.#logger.debug("dial failed", { relay: relay.node, retryAfterMs: delay }, error);
+      }
     }
+    throw new RelayUnreachableError({ relay: relay.node, cause: lastError });
   }
 
   /** The open link to `relay`, if there is one (no dialling). */
