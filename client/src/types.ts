@@ -1,6 +1,7 @@
 import type { Address, Hex } from "viem";
 import type { RelayRecord } from "#contracts";
 import type { PaidBlindedPath } from "#protocol";
+import type { SendMessageReturnType } from "./actions/sendMessage.ts";
 
 /**
  * Where the client keeps what must survive a restart: the payer ledger of each channel (next index,
@@ -50,7 +51,7 @@ export type ReceivedMessage = {
   /** The address (of this client's) it came through. */
   address: string | undefined;
   /** Sends `message` back over the reply path (the replier pays); present only with a reply path. */
-  reply: ((message: Uint8Array | string, options?: { waitForReceipt?: boolean }) => Promise<unknown>) | undefined;
+  reply: ((message: Uint8Array | string, options?: { waitForReceipt?: boolean }) => Promise<SendMessageReturnType>) | undefined;
 };
 
 export type MessageHandler = (message: ReceivedMessage) => void | Promise<void>;

@@ -84,7 +84,7 @@ describe("client SDK over a local network (relay processes, real libp2p and chai
     const bInbox: ReceivedMessage[] = [];
     b.onMessage(async (m) => {
       bInbox.push(m);
-      traffic.push({ sent: (await m.reply!(`got ${m.message.length} bytes`)) as SendMessageReturnType, to: aAddress });
+      traffic.push({ sent: await m.reply!(`got ${m.message.length} bytes`), to: aAddress });
     });
     await b.listen();
     const aInbox: ReceivedMessage[] = [];

@@ -12,6 +12,7 @@ import {
   type Reassembler,
 } from "#protocol";
 import { NoAddressError } from "../errors.ts";
+import type { SendMessageReturnType } from "../actions/sendMessage.ts";
 import type { ClientLogger, ClientStorage, MessageHandler, ReceivedMessage, RelayInfo } from "../types.ts";
 import type { Directory } from "./directory.ts";
 import type { ClientNetwork } from "./network.ts";
@@ -59,7 +60,7 @@ export class Receiver {
   readonly #network: ClientNetwork;
   readonly #logger: ClientLogger;
   readonly #chainId: bigint;
-  readonly #reply: (path: PaidBlindedPath, message: Uint8Array | string, options?: { waitForReceipt?: boolean }) => Promise<unknown>;
+  readonly #reply: (path: PaidBlindedPath, message: Uint8Array | string, options?: { waitForReceipt?: boolean }) => Promise<SendMessageReturnType>;
   readonly #reassembler: Reassembler = createReassembler();
   readonly #replyPaths = new Map<string, { path: PaidBlindedPath; address: string | undefined }>();
   readonly #pendingTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -84,7 +85,7 @@ export class Receiver {
     network: ClientNetwork;
     logger: ClientLogger;
     chainId: number;
-    reply: (path: PaidBlindedPath, message: Uint8Array | string, options?: { waitForReceipt?: boolean }) => Promise<unknown>;
+    reply: (path: PaidBlindedPath, message: Uint8Array | string, options?: { waitForReceipt?: boolean }) => Promise<SendMessageReturnType>;
   }) {
     this.#backend = p.backend;
     this.#identityKey = p.identityKey;

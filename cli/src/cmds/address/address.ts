@@ -17,7 +17,7 @@ export const address: Command = {
   examples: ["ADDR=$(sotto address)", "sotto address --current"],
   run: async ({ values, io }) => {
     const days = values["expires-in"] === undefined ? undefined : parseIntFlag(stringFlag(values, "expires-in")!, "expires-in", 1, 365);
-    const opened = await openClient(values, io, "address");
+    const opened = await openClient(values, io);
     try {
       let created;
       if (values.current) {

@@ -11,7 +11,7 @@ export const channelClose: Command = {
   examples: ["sotto channel close --relay 0x…", "sotto channel close --relay 0x… --finalize"],
   run: async ({ values, io }) => {
     const relay = parseAddress(requireFlag(values, "relay", "the relay whose channel to close"), "relay");
-    const opened = await openClient(values, io, "channel close");
+    const opened = await openClient(values, io);
     try {
       if (values.finalize) {
         io.stderr(`finalizing the close of the channel to ${relay} (waiting for the chain)…\n`);

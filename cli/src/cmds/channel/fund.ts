@@ -20,7 +20,7 @@ function fundCommand(name: "open" | "fund"): Command {
       const relay = parseAddress(requireFlag(values, "relay", "the relay to pay"), "relay");
       const amount = parseAmount(requireFlag(values, "amount", "how much to put in"), "amount");
       if (amount === 0n) throw new UserError("--amount must be more than 0");
-      const opened = await openClient(values, io, `channel ${name}`);
+      const opened = await openClient(values, io);
       try {
         const { client } = opened;
         const before = await client.getChannel({ relay });

@@ -11,7 +11,7 @@ export const channelShow: Command = {
   run: async ({ values, io }) => {
     const relayFlag = stringFlag(values, "relay");
     const relay = relayFlag === undefined ? undefined : parseAddress(relayFlag, "relay");
-    const opened = await openClient(values, io, "channel show");
+    const opened = await openClient(values, io);
     try {
       const channels = relay ? [await opened.client.getChannel({ relay })] : await opened.client.getChannels({ discover: values.discover === true });
       io.stdout(json({ wallet: opened.client.account, channels }));

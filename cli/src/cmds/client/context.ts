@@ -64,7 +64,7 @@ function loadKeys(dir: string): ClientKeys {
  * Takes `dir`'s lock (a file with our pid). A lock held by a live process is refused: two processes would
  * sign tickets with the same indices. A stale lock (its process is gone) is taken over.
  */
-export function takeLock(dir: string, what: string): () => void {
+export function takeLock(dir: string): () => void {
   const file = paths(dir).lock;
   if (existsSync(file)) {
     const pid = Number(readFileSync(file, "utf8").trim());
@@ -91,18 +91,17 @@ export function takeLock(dir: string, what: string): () => void {
     } catch {
       // already gone
     }
-    void what;
   };
 }
 
 export type OpenedClient = { client: SottoClient; config: ClientConfig; dir: string; close: () => Promise<void> };
 
 /** Loads the directory, takes its lock, connects to the chain and builds the client (file storage, own libp2p key). */
-export async function openClient(values: ParsedValues, io: CommandIo, what: string): Promise<OpenedClient> {
+export async function openClient(values: ParsedValues, io: CommandIo): Promise<OpenedClient> {
   const dir = clientDir(values);
   const config = loadClientConfig(dir);
   const keys = loadKeys(dir);
-  const release = takeLock(dir, what);
+  const release = takeLock(dir);
   try {
     io.stderr(`connecting to chain ${config.chain.chainId} at ${config.chain.rpcUrl}…\n`);
     const { publicClient, wallet } = await connectChain(config.chain.rpcUrl, config.chain.chainId);
@@ -123,6 +122,9 @@ export async function openClient(values: ParsedValues, io: CommandIo, what: stri
       host,
       watchDirectory: false,
       logger: process.env.SOTTO_CLIENT_DEBUG ? stderrLogger(io) : undefined,
+    }).catch(async (error: unknown) => {
+      await Promise.resolve(host.stop()).catch(() => undefined);
+      throw error;
     });
     let closed = false;
     return {

@@ -19,7 +19,7 @@ export const clientServe: Command = {
   examples: ["sotto client serve --dir ~/.sotto", "curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:7300/v1/address"],
   run: async ({ values, io }) => {
     const port = values.port === undefined ? undefined : parseIntFlag(stringFlag(values, "port")!, "port", 0, 65535);
-    const opened = await openClient(values, io, "client serve");
+    const opened = await openClient(values, io);
     let url: string;
     try {
       io.stderr("starting the local API and subscribing at the home relays…\n");

@@ -9,7 +9,7 @@ export const inbox: Command = {
   descriptions: { ...dirDescription, json: "print a JSON array (with base64 bytes and reply addresses) instead of text" },
   examples: ["sotto inbox", "sotto inbox --json | jq -r '.[].message'"],
   run: async ({ values, io }) => {
-    const opened = await openClient(values, io, "inbox");
+    const opened = await openClient(values, io);
     try {
       io.stderr("fetching from the home relays…\n");
       const messages = await opened.client.inbox();

@@ -9,7 +9,7 @@ export const relaysList: Command = {
   descriptions: { ...dirDescription, all: "include inactive relays (unstaking or below the minimum stake)", json: "print JSON instead of a table" },
   examples: ["sotto relays", "sotto relays --json | jq '.[].node'"],
   run: async ({ values, io }) => {
-    const opened = await openClient(values, io, "relays");
+    const opened = await openClient(values, io);
     try {
       io.stderr("reading the relay directory…\n");
       const relays = await opened.client.getRelays({ refresh: true, activeOnly: values.all !== true });

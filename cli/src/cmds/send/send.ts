@@ -49,7 +49,7 @@ export const send: Command = {
       throw new UsageError("no message: give it as arguments, with --file, or `-` for stdin");
     }
     const timeout = values.timeout === undefined ? undefined : parseIntFlag(stringFlag(values, "timeout")!, "timeout", 1, 3600) * 1000;
-    const opened = await openClient(values, io, "send");
+    const opened = await openClient(values, io);
     try {
       const progress = (event: SendProgress) => {
         switch (event.type) {
