@@ -69,6 +69,7 @@ describe("createSottoClient (fake chain)", () => {
     const bare = new FakeChain();
     bare.relays = chain.relays;
     await expect((await make(bare, { identityKey: key(7) })).address()).rejects.toThrow(NoRouteError);
+    await expect((await make(bare, { identityKey: key(7) })).address({ relays: [intro.node, home.node] })).rejects.toThrow(/has no funded channel to/);
 
     const restarted = await make(chain, { identityKey: key(7), storage });
     expect((await restarted.getAddresses()).map((a) => a.address)).toEqual([created.address]);

@@ -68,6 +68,11 @@ export async function createAddress(client: object, parameters: CreateAddressPar
       if (!relay.active) throw new RelayNotFoundError({ relay: node, reason: "is not active" });
       chosen.push(relay);
     }
+    for (let i = 1; i < chosen.length; i++) {
+      if (!(await state.directory.hasChannel(chosen[i - 1]!.node, chosen[i]!.node))) {
+        throw new NoRouteError({ reason: `relay ${chosen[i - 1]!.node} has no funded channel to ${chosen[i]!.node}, so it could not pass packets on`, metaMessages: ["Pick relays with a channel between them, or let createAddress choose."] });
+      }
+    }
   } else {
     const length = parameters.length ?? 2;
     if (!Number.isInteger(length) || length < 1 || length > 4) throw new InvalidArgumentError({ parameter: "length", reason: "must be 1 to 4 relays" });

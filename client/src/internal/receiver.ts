@@ -265,8 +265,26 @@ export class Receiver {
       }
       relays.push(relay);
     }
-    const counts = await Promise.all(relays.map((r) => this.#subscribe(r, timeoutMs)));
-    return { relays: relays.map((r) => r.node), delivered: counts.reduce((a, b) => a + b, 0) };
+    const outcomes = await Promise.allSettled(relays.map((r) => this.#subscribe(r, timeoutMs)));
+    let delivered = 0;
+    const reached: Address[] = [];
+    let failure: unknown;
+    outcomes.forEach((outcome, i) => {
+      const relay = relays[i]!;
+      if (outcome.status === "fulfilled") {
+        delivered += outcome.value;
+        reached.push(relay.node);
+        return;
+      }
+      failure = outcome.reason;
+      this.#logger.warn("could not subscribe at a home relay", { home: relay.node }, outcome.reason);
+      const sub = this.#subscriptions.get(relay.node.toLowerCase());
+      if (sub) sub.link = undefined;
+      if (this.#listening) void this.#reconnect(relay.node.toLowerCase());
+    });
+    // Some home relays answering is enough (the others are retried while listening); none is an error.
+    if (reached.length === 0 && failure !== undefined) throw failure;
+    return { relays: reached, delivered };
   }
 
   /** SUBSCRIBE at `relay` (signed with the identity key) and wait for its DRAINED. */
