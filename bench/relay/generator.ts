@@ -197,4 +197,6 @@ process.on("message", (message: { cmd: string; [k: string]: unknown }) => {
       return void Promise.resolve(host.stop()).finally(() => process.exit(0));
   }
 });
+// The benchmark went away (crashed or was interrupted): do not linger.
+process.on("disconnect", () => process.exit(0));
 process.send!({ reply: "ready" });

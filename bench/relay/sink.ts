@@ -148,4 +148,6 @@ process.on("message", (message: { cmd: string; [k: string]: unknown }) => {
       return;
   }
 });
+// The benchmark went away (crashed or was interrupted): do not linger.
+process.on("disconnect", () => process.exit(0));
 process.send!({ reply: "ready", addrs: host.getMultiaddrs().map(String) });
