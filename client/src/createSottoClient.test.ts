@@ -128,6 +128,21 @@ describe("createSottoClient (fake chain)", () => {
     expect((error as InsufficientChannelFundsError).missing).toBe(route.fee * 2n - 10n);
   });
 
+  it("caches the directory and reads it again when the registry emits an event", async () => {
+    const chain = await world([1n, 1n]);
+    const client = await make(chain, { watchDirectory: true, directoryTtlMs: 3_600_000 });
+    expect(await client.getRelays()).toHaveLength(2);
+    chain.relays.push(await fakeRelay(2));
+    expect(await client.getRelays()).toHaveLength(2); // cached
+    expect(chain.watchers).toHaveLength(1);
+    chain.watchers[0]!([{ eventName: "RelayRegistered" }]);
+    expect(await client.getRelays()).toHaveLength(3);
+    chain.relays[0]!.active = false;
+    expect((await client.getRelays({ refresh: true, activeOnly: true })).map((r) => r.node)).toEqual([chain.relays[1]!.node, chain.relays[2]!.node]);
+    await client.close();
+    expect(chain.watchers).toHaveLength(0);
+  });
+
   it("refuses what cannot work, with errors that say why", async () => {
     const chain = await world();
     const recipient = await make(chain, { identityKey: key(8) });

@@ -36,6 +36,8 @@ export class FakeChain {
   relays: FakeRelay[] = [];
   readonly channels = new Map<string, FakeChannel>();
   reads = 0;
+  /** `onLogs` callbacks of RelayRegistry watchers: call them to simulate registry events. */
+  readonly watchers: ((logs: unknown[]) => void)[] = [];
 
   channel(payer: string, payee: string): FakeChannel {
     return this.channels.get(`${payer.toLowerCase()}>${payee.toLowerCase()}`) ?? { balance: 0n, settled: 0n, epoch: 0n, closesAt: 0n, status: 0 };
@@ -57,7 +59,10 @@ export class FakeChain {
       pollingInterval: 1000,
       getBlockNumber: async () => 1n,
       getChainId: async () => chainId,
-      watchContractEvent: () => () => {},
+      watchContractEvent: ({ onLogs }: { onLogs: (logs: unknown[]) => void }) => {
+        chain.watchers.push(onLogs);
+        return () => chain.watchers.splice(chain.watchers.indexOf(onLogs), 1);
+      },
       readContract: async ({ functionName, args }: { functionName: string; args?: readonly unknown[] }) => {
         chain.reads++;
         switch (functionName) {
