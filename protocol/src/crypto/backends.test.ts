@@ -159,5 +159,9 @@ describe("portable and native back-ends agree", () => {
     portable.privateKeyMul(a, b);
     expect(a).toEqual(key(3));
     expect(b).toEqual(key(4));
+    // A Node Buffer's slice() is a view: the native binding must still not write into the caller's key.
+    const buffer = Buffer.from(key(5));
+    native.privateKeyMul(buffer, b);
+    expect(new Uint8Array(buffer)).toEqual(key(5));
   });
 });

@@ -134,6 +134,7 @@ export class PacketPipeline {
   readonly #byOutgoing: ExpiringMap<string, string>;
   #inFlight = 0;
   #mixing = 0;
+  readonly #nodeAddressBytes: Uint8Array;
   /** Payers recently found to have no channel (negative cache, bounded). */
   readonly #unknownPayers = new ExpiringMap<string, true>({ ttlMs: 5_000, maxSize: 10_000 });
   readonly #payerLookups = new Map<string, Promise<void>>();
@@ -142,6 +143,7 @@ export class PacketPipeline {
 
   constructor(deps: PipelineDeps) {
     this.#d = deps;
+    this.#nodeAddressBytes = hexBytes(deps.nodeAddress);
     for (const entry of deps.incoming.entries()) this.#revealResend.add(entry.channelId);
     this.#now = deps.now ?? Date.now;
     this.#circuits = new ExpiringMap({ ttlMs: deps.config.receiptTtlMs, maxSize: 500_000, onExpire: (_k, c) => c.timer && clearTimeout(c.timer) });
@@ -397,29 +399,15 @@ export class PacketPipeline {
     // 5. Accept: everything this packet changes is committed before the ack goes upstream.
     const writes: (() => void)[] = [replay.write];
     writes.push(d.incoming.accept({ channelId, ...fields, amountIn: instruction.amountIn, signature: ticket.signature }, now));
-    let outgoingTicket: WireTicket | undefined;
-    if (next && instruction.outgoing) {
-      const issued = d.outgoing.issue(next.node, instruction.outgoing.amount, hex(instruction.outgoing.challenge), now);
-      if (!issued.ok) {
-        d.wantChannel(next.node);
-        this.#drop("no_outgoing_channel", issued.detail);
-        this.#nack(link, ticket.challenge, NackReason.overloaded);
-        return;
-      }
-      writes.push(issued.write!);
-      outgoingTicket = signTicket(d.backend, {
-        domain: d.ticketDomain,
-        privateKey: d.nodePrivateKey,
-        payer: hexBytes(d.nodeAddress),
-        payee: next.node,
-        epoch: issued.ticket.epoch,
-        cumulative: issued.ticket.cumulative,
-        index: issued.ticket.index,
-        challenge: instruction.outgoing.challenge,
-      });
-      d.metrics.ticketsIssued.inc();
+    // The outgoing ticket is signed only when the packet leaves (after its mixing delay), so that tickets
+    // reach the next hop in index order; here the channel only has to be able to pay it.
+    if (next && instruction.outgoing && d.outgoing.spendable(next.node) < instruction.outgoing.amount) {
+      d.wantChannel(next.node);
+      this.#drop("no_outgoing_channel", `outgoing channel to ${next.node} cannot pay ${instruction.outgoing.amount}`);
+      this.#nack(link, ticket.challenge, NackReason.overloaded);
+      return;
     }
-    const nextFrame: PacketFrame = { type: "packet", pathKey: instruction.nextPathKey, onion: instruction.nextOnion, ticket: outgoingTicket };
+    const nextFrame: PacketFrame = { type: "packet", pathKey: instruction.nextPathKey, onion: instruction.nextOnion, ticket: undefined };
     if (isExit) {
       const stored = d.mailbox.put(
         { recipient: instruction.nextNodeId, frame: encodeFrame(nextFrame), challengeIn: instruction.incomingChallenge, upstream: link.peer, ackSecret: instruction.ackSecret },
@@ -491,6 +479,34 @@ export class PacketPipeline {
     } catch (error) {
       this.#inFlight--;
       this.#fail(key, circuit, "link_unavailable", (error as Error).message);
+      return;
+    }
+    // Issue and sign the next hop's ticket now, and commit it before the packet leaves: a reveal for it must
+    // be honoured even after a crash, and its index must never be reused.
+    const outgoing = instruction.outgoing!;
+    const issued = d.outgoing.issue(next!.node, outgoing.amount, hex(outgoing.challenge), this.#now());
+    if (!issued.ok) {
+      this.#inFlight--;
+      d.wantChannel(next!.node);
+      this.#fail(key, circuit, "no_outgoing_channel", issued.detail);
+      return;
+    }
+    nextFrame.ticket = signTicket(d.backend, {
+      domain: d.ticketDomain,
+      privateKey: d.nodePrivateKey,
+      payer: this.#nodeAddressBytes,
+      payee: next!.node,
+      epoch: issued.ticket.epoch,
+      cumulative: issued.ticket.cumulative,
+      index: issued.ticket.index,
+      challenge: outgoing.challenge,
+    });
+    d.metrics.ticketsIssued.inc();
+    try {
+      await d.store.commit(issued.write!);
+    } catch (error) {
+      this.#inFlight--;
+      this.#fail(key, circuit, "store_error", (error as Error).message);
       return;
     }
     this.#inFlight--;
