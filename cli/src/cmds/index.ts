@@ -1,4 +1,5 @@
 import type { Command } from "../command.ts";
+import { demo } from "./demo/demo.ts";
 import { onionBuild } from "./onion/build.ts";
 import { onionPeel } from "./onion/peel.ts";
 import { relayInit } from "./relay/init.ts";
@@ -19,6 +20,7 @@ import { send } from "./send/send.ts";
 
 /** Every `sotto` command. Each lives in its own module under cmds/<group>/. */
 export const commands: readonly Command[] = [
+  demo,
   relayInit,
   relayRegister,
   relayStart,
