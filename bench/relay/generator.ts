@@ -11,7 +11,8 @@
 import { readFileSync } from "node:fs";
 import type { Stream } from "@libp2p/interface";
 import { multiaddr } from "@multiformats/multiaddr";
-import { LINK_PROTOCOL, createHost } from "#net";
+import { LINK_PROTOCOL } from "#net";
+import { createHost } from "#net/node";
 import { BASELINE_MARK, FRAME_TYPE_ACK, FRAME_TYPE_NACK, FRAME_TYPE_RECEIPT, FRAME_TYPE_REVEAL, PACKET_CHALLENGE_OFFSET, PACKET_FRAME_SIZE, RawBatchReader, nowUs } from "./wire.ts";
 
 const host = await createHost({ listen: [] });

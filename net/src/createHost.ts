@@ -29,6 +29,8 @@ export async function createHost(options: HostOptions): Promise<Libp2p> {
     connectionEncrypters: [noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: 2 * 1024 * 1024 } } as Parameters<typeof yamux>[0])],
     services: { identify: identify() },
-    connectionManager: { maxConnections: 1_000 },
+    // libp2p's default allows 5 inbound connections per second per IP: too few for a relay that many
+    // clients behind one NAT (or a whole local network) connect to.
+    connectionManager: { maxConnections: 1_000, inboundConnectionThreshold: 500 },
   });
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHost, LinkManager } from "#net";
+import { LinkManager } from "#net";
+import { createHost } from "#net/node";
 import { createSubscribe, type Frame } from "#protocol";
 import { startLocalNetwork, type LocalNetwork, type LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
 import { RawSender, backend, bytes, metric, offlineRecipient, waitFor } from "../support/rawSender.ts";

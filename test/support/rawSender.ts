@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { Libp2p } from "libp2p";
 import type { Address, Hex } from "viem";
 import { fundChannel, getChannel } from "#contracts";
-import { createHost, LinkManager, type Link } from "#net";
+import { LinkManager, type Link } from "#net";
+import { createHost } from "#net/node";
 import {
   buildPacket,
   createRecipientPath,

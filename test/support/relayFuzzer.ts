@@ -1,6 +1,7 @@
 import { multiaddr } from "@multiformats/multiaddr";
 import type { Libp2p } from "libp2p";
-import { createHost, LINK_PROTOCOL } from "#net";
+import { LINK_PROTOCOL } from "#net";
+import { createHost } from "#net/node";
 import { encodeFrame, frameSize, type Frame } from "#protocol";
 import type { LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
 import { metric } from "./rawSender.ts";

@@ -1,9 +1,6 @@
 import type { Libp2p } from "libp2p";
-// Deliberately not `#net`: its index also exports createHost, whose Noise set-up imports node:crypto
-// (net/src/noiseCrypto.ts), which no browser bundle can resolve. The link layer itself is portable; the
-// Node-only host comes in through ../nodeDefaults.ts. Switch back once #net has a portable entry.
-import { LinkManager } from "../../../net/src/linkManager.ts";
-import type { Link } from "../../../net/src/link.ts";
+// `#net` is the portable link layer; the Node-only host (`#net/node`) comes in through ../nodeDefaults.ts.
+import { LinkManager, type Link } from "#net";
 import type { Frame } from "#protocol";
 import { ClientClosedError, HostRequiredError, RelayUnreachableError } from "../errors.ts";
 import type { ClientLogger, RelayInfo } from "../types.ts";

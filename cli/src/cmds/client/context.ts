@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import type { Address } from "viem";
 import { createSottoClient, type SottoClient } from "#client";
 import { createFileStorage, KeyFileError, loadClientKeyFile, StorageFileError, type ClientKeys } from "#client/node";
-import { createHost } from "#net";
+import { createHost } from "#net/node";
 import type { CommandIo, ParsedValues } from "../../command.ts";
 import { UserError } from "../../errors.ts";
 import { stringFlag } from "../../options/parse.ts";

@@ -1,0 +1,5 @@
+/**
+ * Node-only part of the network layer: the libp2p host (TCP, WebSockets, Noise with node:crypto keys).
+ * Browser code builds its own host and uses the portable link layer from `./index.ts`.
+ */
+export { createHost, type HostOptions } from "./createHost.ts";
