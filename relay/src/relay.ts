@@ -103,7 +103,11 @@ export class Relay {
       });
     }
 
-    this.store = new Store(join(config.dataDir, "relay.db"), { synchronous: config.store.synchronous, onBatch: (size) => this.metrics.storeBatch.observe(size) });
+    this.store = new Store(join(config.dataDir, "relay.db"), {
+      synchronous: config.store.synchronous,
+      commitWindowMs: config.store.commitWindowMs,
+      onBatch: (size) => this.metrics.storeBatch.observe(size),
+    });
     this.incoming = new IncomingBook(this.store, { creditWindow: config.tickets.creditWindow });
     this.outgoing = new OutgoingBook(this.store);
     this.mailbox = new Mailbox(this.store, config.mailbox);
@@ -226,6 +230,8 @@ export class Relay {
         logger.info({ recipient: toHex(expired.recipient) }, "mailbox message expired unread; it will not be paid");
       }
     });
+    // Settled tickets are deleted a chunk at a time, in their own short transactions.
+    this.#every(200, () => this.store.writeNow(() => this.incoming.pruneSome(2_000)));
     this.#every(Math.max(5_000, config.chain.pollIntervalMs), () => void this.strategy.run().catch(() => undefined));
     this.#every(1_000, () => void this.pipeline.sendVouchers(config.tickets.voucherIdleMs).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "voucher round failed")));
     void this.#resendRevealsToRelays();

@@ -73,13 +73,15 @@ export type SignTicketParameters = {
   challenge: Uint8Array;
   /** The payer's address; derived from `privateKey` when omitted (pass it on hot paths). */
   payer?: Uint8Array | undefined;
+  /** keccak256(abi.encode(payer, payee)); computed when omitted (pass a cached one on hot paths). */
+  channelId?: Uint8Array | undefined;
 };
 
 /** Signs a ticket (EIP-712, deterministic ECDSA) and returns it in wire form. */
 export function signTicket(backend: CryptoBackend, p: SignTicketParameters): WireTicket {
   const payer = p.payer ?? privateKeyToAddress(backend, p.privateKey);
   const ticket: Ticket = {
-    channelId: computeChannelId(backend, payer, p.payee),
+    channelId: p.channelId ?? computeChannelId(backend, payer, p.payee),
     epoch: p.epoch,
     cumulative: p.cumulative,
     index: p.index,
@@ -96,6 +98,8 @@ export type VerifyTicketParameters = {
   payee: AddressHex | Uint8Array;
   /** When given, the ticket's challenge must equal it (the onion's incoming challenge). */
   expectedChallenge?: Uint8Array | undefined;
+  /** channelId(ticket.payer, payee), if the caller already has it (hot paths); computed otherwise. */
+  channelId?: Uint8Array | undefined;
 };
 
 export type VerifyTicketReturnType = {
@@ -114,7 +118,7 @@ export function verifyTicket(backend: CryptoBackend, p: VerifyTicketParameters):
   try {
     const payee = typeof p.payee === "string" ? addressFromHex(p.payee) : p.payee;
     const ticket: Ticket = {
-      channelId: computeChannelId(backend, p.ticket.payer, payee),
+      channelId: p.channelId ?? computeChannelId(backend, p.ticket.payer, payee),
       epoch: p.ticket.epoch,
       cumulative: p.ticket.cumulative,
       index: p.ticket.index,

@@ -135,6 +135,9 @@ export class PacketPipeline {
   #inFlight = 0;
   #mixing = 0;
   readonly #nodeAddressBytes: Uint8Array;
+  /** Channel ids of payers with a channel, and of this relay's outgoing channels, by counterparty. */
+  readonly #channelIds = new Map<string, Uint8Array>();
+  readonly #outgoingChannelIds = new Map<string, Uint8Array>();
   /** Payers recently found to have no channel (negative cache, bounded). */
   readonly #unknownPayers = new ExpiringMap<string, true>({ ttlMs: 5_000, maxSize: 10_000 });
   readonly #payerLookups = new Map<string, Promise<void>>();
@@ -151,10 +154,10 @@ export class PacketPipeline {
   }
 
   /** One ECDSA recovery: is the ticket signed by its payer for this channel and challenge? Counts and NACKs if not. */
-  #verifySignature(ticket: WireTicket, challenge: Uint8Array, link: Link): boolean {
+  #verifySignature(ticket: WireTicket, challenge: Uint8Array, link: Link, channelId: Uint8Array): boolean {
     const d = this.#d;
     try {
-      verifyTicket(d.backend, { domain: d.ticketDomain, ticket, payee: d.nodeAddress, expectedChallenge: challenge });
+      verifyTicket(d.backend, { domain: d.ticketDomain, ticket, payee: d.nodeAddress, expectedChallenge: challenge, channelId });
       return true;
     } catch (error) {
       d.metrics.ticketsRejected.inc({ reason: "bad_signature" });
@@ -342,12 +345,13 @@ export class PacketPipeline {
 
     // 3. The ticket that pays this hop.
     const payer = hex(ticket.payer) as Address;
-    const channelId = hex(computeChannelId(d.backend, ticket.payer, d.nodeAddress)) as `0x${string}`;
+    const channelIdBytes = this.#channelIds.get(payer) ?? computeChannelId(d.backend, ticket.payer, d.nodeAddress);
+    const channelId = hex(channelIdBytes) as `0x${string}`;
     let signatureChecked = false;
     if (!d.incoming.get(channelId)) {
       // An unknown payer costs a chain read: only for a ticket that really is signed by that payer, and at
       // most once per payer every few seconds, so garbage cannot turn into RPC load.
-      if (!this.#verifySignature(ticket, instruction.incomingChallenge, link)) return;
+      if (!this.#verifySignature(ticket, instruction.incomingChallenge, link, channelIdBytes)) return;
       signatureChecked = true;
       if (!this.#unknownPayers.has(payer, now)) {
         await this.#lookupPayer(payer);
@@ -375,7 +379,9 @@ export class PacketPipeline {
       this.#nack(link, ticket.challenge, NackReason.amountShort);
       return;
     }
-    if (!signatureChecked && !this.#verifySignature(ticket, instruction.incomingChallenge, link)) return;
+    if (!signatureChecked && !this.#verifySignature(ticket, instruction.incomingChallenge, link, channelIdBytes)) return;
+    // Payers with a channel are few: remember their channel ids (a keccak each time otherwise).
+    if (!this.#channelIds.has(payer) && this.#channelIds.size < 100_000) this.#channelIds.set(payer, channelIdBytes);
 
     if (this.#revealResend.has(channelId)) this.resendReveals(channelId, link);
 
@@ -491,11 +497,17 @@ export class PacketPipeline {
       this.#fail(key, circuit, "no_outgoing_channel", issued.detail);
       return;
     }
+    let outgoingChannelId = this.#outgoingChannelIds.get(issued.channelId!);
+    if (!outgoingChannelId) {
+      outgoingChannelId = hexBytes(issued.channelId!);
+      this.#outgoingChannelIds.set(issued.channelId!, outgoingChannelId);
+    }
     nextFrame.ticket = signTicket(d.backend, {
       domain: d.ticketDomain,
       privateKey: d.nodePrivateKey,
       payer: this.#nodeAddressBytes,
       payee: next!.node,
+      channelId: outgoingChannelId,
       epoch: issued.ticket.epoch,
       cumulative: issued.ticket.cumulative,
       index: issued.ticket.index,

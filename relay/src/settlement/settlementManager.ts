@@ -115,7 +115,7 @@ export class SettlementManager {
     const policy = this.#o.policy;
     const due =
       total >= policy.minValue ||
-      this.#o.store.answeredTicketCount() >= policy.minTickets ||
+      this.#o.book.answeredUnsettled() >= policy.minTickets ||
       now - this.#oldestUnsettled >= policy.maxAgeMs ||
       channels.some((c) => c.closing);
     if (!due) return;

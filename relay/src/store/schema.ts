@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS incoming_tickets (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS incoming_tickets_best ON incoming_tickets (channel_id, epoch, cumulative) WHERE response IS NOT NULL;
 CREATE INDEX IF NOT EXISTS incoming_tickets_challenge ON incoming_tickets (challenge);
+CREATE INDEX IF NOT EXISTS incoming_tickets_unanswered ON incoming_tickets (received_at) WHERE response IS NULL;
 
 -- Payer side: the ledger of each outgoing channel (see tickets/payerLedger.ts).
 CREATE TABLE IF NOT EXISTS outgoing_channels (

@@ -89,7 +89,7 @@ export class Store {
   readonly #group: GroupCommit;
   readonly #s: Record<string, Database.Statement>;
 
-  constructor(path: string, options: { synchronous?: "normal" | "full"; onBatch?: (size: number, ms: number) => void } = {}) {
+  constructor(path: string, options: { synchronous?: "normal" | "full"; onBatch?: (size: number, ms: number) => void; commitWindowMs?: number } = {}) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
@@ -104,7 +104,7 @@ export class Store {
     const transaction = this.db.transaction((writes: (() => void)[]) => {
       for (const write of writes) write();
     });
-    this.#group = new GroupCommit((writes) => transaction(writes), options.onBatch);
+    this.#group = new GroupCommit((writes) => transaction(writes), options.onBatch, options.commitWindowMs ?? 0);
     const p = (sql: string) => this.db.prepare(sql);
     this.#s = {
       replayInsert: p("INSERT OR IGNORE INTO replay_tags (tag, expires_at) VALUES (?, ?)"),
@@ -121,7 +121,8 @@ export class Store {
       inTicketRespond: p("UPDATE incoming_tickets SET response = ? WHERE channel_id = ? AND epoch = ? AND idx = ?"),
       inTicketByChallenge: p("SELECT * FROM incoming_tickets WHERE challenge = ? LIMIT 1"),
       inTicketBest: p("SELECT * FROM incoming_tickets WHERE channel_id = ? AND epoch = ? AND response IS NOT NULL ORDER BY cumulative DESC LIMIT 1"),
-      inTicketPruneSettled: p("DELETE FROM incoming_tickets WHERE channel_id = ? AND (epoch != ? OR cumulative <= ?)"),
+      inTicketPruneSettled: p(`DELETE FROM incoming_tickets WHERE (channel_id, epoch, idx) IN (
+        SELECT channel_id, epoch, idx FROM incoming_tickets WHERE channel_id = ? AND (epoch != ? OR cumulative <= ?) LIMIT ?)`),
       inTicketPruneUnanswered: p("DELETE FROM incoming_tickets WHERE response IS NULL AND received_at <= ?"),
       inTicketCount: p("SELECT COUNT(*) AS n FROM incoming_tickets WHERE response IS NOT NULL"),
       inTicketTotal: p("SELECT COUNT(*) AS n FROM incoming_tickets"),
@@ -233,9 +234,12 @@ export class Store {
     const r = this.#s.inTicketBest!.get(channelId, encodeAmount(epoch)) as Row | undefined;
     return r ? toIncomingTicket(r) : undefined;
   }
-  /** Drops tickets of `channelId` that can no longer pay: other epochs, or cumulative ≤ settled. */
-  pruneSettledTickets(channelId: Uint8Array, epoch: bigint, settled: bigint): number {
-    return this.#s.inTicketPruneSettled!.run(channelId, encodeAmount(epoch), encodeAmount(settled)).changes;
+  /**
+   * Drops up to `limit` tickets of `channelId` that can no longer pay (other epochs, or cumulative ≤
+   * settled); returns how many. Callers prune in chunks so a big settlement never stalls the relay.
+   */
+  pruneSettledTickets(channelId: Uint8Array, epoch: bigint, settled: bigint, limit = 1_000_000): number {
+    return this.#s.inTicketPruneSettled!.run(channelId, encodeAmount(epoch), encodeAmount(settled), limit).changes;
   }
   pruneUnansweredTickets(receivedBefore: number): number {
     return this.#s.inTicketPruneUnanswered!.run(receivedBefore).changes;

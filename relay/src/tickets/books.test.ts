@@ -44,6 +44,8 @@ describe("IncomingBook", () => {
     const ticket = { channelId, epoch: 1n, cumulative: 3n, index: 5n, challenge: C(1), amountIn: 3n, signature: new Uint8Array(65) };
     await store.commit(book.accept(ticket, 1));
     await store.commit(book.applyChain(state({ epoch: 2n })));
+    expect(book.pruneSome(10)).toBe(1);
+    expect(book.pruneSome(10)).toBe(0);
     expect(book.get(channelId)?.ledger.lastIndex).toBe(-1n);
     expect(store.allIncomingTickets()).toEqual([]);
     expect(book.check(channelId, ticket, { challenge: C(1), amountIn: 3n })).toMatchObject({ ok: false, reason: "wrong_epoch" });

@@ -17,6 +17,8 @@ export interface IncomingEntry {
   channelId: `0x${string}`;
   payer: Address;
   ledger: IncomingChannel;
+  /** Tickets answered since the last redemption (memory only; for the settlement's count threshold). */
+  answeredSinceRedeemed?: number;
 }
 
 export interface AcceptedTicket extends IncomingTicketFields {
@@ -34,6 +36,8 @@ export class IncomingBook {
   readonly #store: Store;
   readonly #entries = new Map<string, IncomingEntry>();
   readonly #creditWindow: bigint;
+  /** Channels with tickets that can no longer pay, to delete a chunk at a time (`pruneSome`). */
+  readonly #prunable = new Set<string>();
 
   constructor(store: Store, options: { creditWindow: bigint }) {
     this.#store = store;
@@ -73,13 +77,39 @@ export class IncomingBook {
             bestCumulative: current.ledger.bestCumulative > state.settled ? current.ledger.bestCumulative : state.settled,
             lastBase: current.ledger.lastBase,
           };
-    const entry = { channelId, payer: state.payer, ledger };
+    const settledMoved = !current || current.ledger.epoch !== state.epoch || state.settled > current.ledger.settled;
+    const entry: IncomingEntry = { channelId, payer: state.payer, ledger, answeredSinceRedeemed: settledMoved ? 0 : (current?.answeredSinceRedeemed ?? 0) };
     this.#entries.set(channelId, entry);
-    return () => {
-      this.#save(entry);
-      if (current && current.ledger.epoch !== state.epoch) this.#store.pruneSettledTickets(fromHex(channelId), state.epoch, 0n);
-      else this.#store.pruneSettledTickets(fromHex(channelId), state.epoch, state.settled);
-    };
+    if (settledMoved) this.#prunable.add(channelId);
+    return () => this.#save(entry);
+  }
+
+  /**
+   * Deletes up to `limit` tickets that can no longer pay (settled, or of an old epoch); returns how many.
+   * Called periodically, so pruning after a settlement of tens of thousands of tickets never blocks the
+   * packet path for long.
+   */
+  pruneSome(limit: number): number {
+    let deleted = 0;
+    for (const channelId of this.#prunable) {
+      const entry = this.#entries.get(channelId);
+      if (!entry) {
+        this.#prunable.delete(channelId);
+        continue;
+      }
+      const removed = this.#store.pruneSettledTickets(fromHex(channelId), entry.ledger.epoch, entry.ledger.settled, limit - deleted);
+      deleted += removed;
+      if (deleted >= limit) break;
+      this.#prunable.delete(channelId);
+    }
+    return deleted;
+  }
+
+  /** Tickets answered since each channel's last redemption, summed. */
+  answeredUnsettled(): number {
+    let total = 0;
+    for (const entry of this.#entries.values()) total += entry.answeredSinceRedeemed ?? 0;
+    return total;
   }
 
   check(channelId: string, ticket: IncomingTicketFields, expected: { challenge: string; amountIn: bigint }): IncomingCheck {
@@ -112,7 +142,10 @@ export class IncomingBook {
   /** The response of an accepted ticket is known: the ticket is now redeemable. Returns its write. */
   respond(ticket: { channelId: string; epoch: bigint; index: bigint; cumulative: bigint; amountIn: bigint }, response: Uint8Array): () => void {
     const entry = this.get(ticket.channelId);
-    if (entry && entry.ledger.epoch === ticket.epoch) entry.ledger = recordResponse(entry.ledger, ticket.cumulative, ticket.amountIn);
+    if (entry && entry.ledger.epoch === ticket.epoch) {
+      entry.ledger = recordResponse(entry.ledger, ticket.cumulative, ticket.amountIn);
+      entry.answeredSinceRedeemed = (entry.answeredSinceRedeemed ?? 0) + 1;
+    }
     const snapshot = entry ? { ...entry, ledger: { ...entry.ledger } } : undefined;
     return () => {
       this.#store.setIncomingResponse(fromHex(ticket.channelId), ticket.epoch, ticket.index, response);
@@ -125,6 +158,8 @@ export class IncomingBook {
     const entry = this.get(channelId);
     if (!entry || entry.ledger.epoch !== epoch || cumulative <= entry.ledger.settled) return;
     entry.ledger = { ...entry.ledger, settled: cumulative, balance: entry.ledger.balance > amount ? entry.ledger.balance - amount : 0n };
+    entry.answeredSinceRedeemed = 0;
+    this.#prunable.add(entry.channelId);
   }
 
   redeemable(channelId: string): bigint {
