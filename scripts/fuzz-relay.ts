@@ -28,12 +28,12 @@ try {
     await fuzzer.run(valid.frame, Math.min(chunk, inputs - done));
     await fuzzer.garbage(10);
     const a = await relayAccounting(relay);
-    log(`fuzz:relay ${Math.min(done + chunk, inputs).toLocaleString()} / ${inputs.toLocaleString()} inputs, rss ${(a.rssBytes / 2 ** 20).toFixed(0)} MiB, ${Math.round((done + chunk) / ((Date.now() - started) / 1000))} inputs/s`);
+    log(`fuzz:relay ${Math.min(done + chunk, inputs).toLocaleString()} / ${inputs.toLocaleString()} inputs, rss ${(a.rssBytes / 2 ** 20).toFixed(0)} MiB, heap used ${(a.heapUsedBytes / 2 ** 20).toFixed(0)} MiB, ${Math.round((done + chunk) / ((Date.now() - started) / 1000))} inputs/s`);
   }
   const sent = fuzzer.tally.mutatedPackets + fuzzer.tally.randomFrames;
   const after = await waitFor(
     () => relayAccounting(relay),
-    (a) => a.packetsIn - before.packetsIn + (a.frameRejections - before.frameRejections) + (a.acks - before.acks) + (a.reveals - before.reveals) === sent,
+    (a) => a.packetsIn - before.packetsIn + (a.frameRejections - before.frameRejections) + (a.acks - before.acks) + (a.reveals - before.reveals) === sent && a.dropped - before.dropped === a.packetsIn - before.packetsIn,
     "the relay to account for every input",
     120_000,
   );
@@ -51,6 +51,8 @@ try {
     accepted: after.accepted - before.accepted,
     rssBeforeMiB: before.rssBytes / 2 ** 20,
     rssAfterMiB: after.rssBytes / 2 ** 20,
+    heapUsedBeforeMiB: before.heapUsedBytes / 2 ** 20,
+    heapUsedAfterMiB: after.heapUsedBytes / 2 ** 20,
     healthy,
     ok: healthy && after.accepted === before.accepted && after.packetsIn - before.packetsIn === after.dropped - before.dropped,
   };

@@ -18,6 +18,7 @@ import { LinkManager, peerIdString, type Link } from "#net";
 import { createHost } from "#net/node";
 import { HopReliability } from "./pipeline/hopReliability.ts";
 import { cryptoRandom } from "./pipeline/mixingDelay.ts";
+import { createPacketCrypto, defaultCryptoWorkers, type PacketCrypto } from "./pipeline/packetCrypto.ts";
 import { PacketPipeline } from "./pipeline/packetPipeline.ts";
 import { ReplayCache } from "./pipeline/replayCache.ts";
 import { SettlementManager } from "./settlement/settlementManager.ts";
@@ -62,6 +63,7 @@ export class Relay {
   settlement!: SettlementManager;
   strategy!: ChannelStrategy;
   api!: FastifyInstance;
+  packetCrypto!: PacketCrypto;
   publicClient!: PublicClient;
   apiUrl = "";
   readonly #recipients = new Map<string, Link>();
@@ -167,8 +169,14 @@ export class Relay {
     });
 
     const domain = hashTicketDomain(this.backend, { chainId: config.chain.chainId, verifyingContract: contracts.channels });
+    this.packetCrypto = createPacketCrypto(
+      this.backend,
+      { onionPrivateKey: this.keys.onionPrivateKey, nodePrivateKey: Buffer.from(this.keys.nodePrivateKey.slice(2), "hex"), nodeAddress: Buffer.from(this.address.slice(2), "hex"), ticketDomain: domain },
+      config.performance.cryptoWorkers < 0 ? defaultCryptoWorkers() : config.performance.cryptoWorkers,
+    );
     this.pipeline = new PacketPipeline({
       backend: this.backend,
+      crypto: this.packetCrypto,
       onionPrivateKey: this.keys.onionPrivateKey,
       onionPublicKey: this.backend.publicKeyFromPrivate(this.keys.onionPrivateKey),
       nodeAddress: this.address,
@@ -277,6 +285,7 @@ export class Relay {
       await this.settlement?.idle();
       await this.links?.stop().catch(() => undefined);
       if (this.host) await this.host.stop();
+      await this.packetCrypto?.close();
       this.store?.close();
       this.logger.info("relay stopped");
     })();

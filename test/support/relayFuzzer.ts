@@ -121,7 +121,7 @@ export class RelayFuzzer {
 
 /** The relay's own accounting of everything it rejected or processed, from /metrics. */
 export async function relayAccounting(relay: LocalRelay) {
-  const [packetsIn, framingErrors, frameRejections, ticketRejections, dropped, accepted, acks, reveals, rssBytes] = await Promise.all([
+  const [packetsIn, framingErrors, frameRejections, ticketRejections, dropped, accepted, acks, reveals, rssBytes, heapUsedBytes] = await Promise.all([
     metric(relay, "sotto_packets_in_total"),
     metric(relay, "sotto_frames_rejected_total", { reason: "framing" }),
     metric(relay, "sotto_frames_rejected_total"),
@@ -131,6 +131,7 @@ export async function relayAccounting(relay: LocalRelay) {
     metric(relay, "sotto_acks_received_total"),
     metric(relay, "sotto_reveals_received_total"),
     metric(relay, "sotto_process_resident_memory_bytes"),
+    metric(relay, "sotto_nodejs_heap_size_used_bytes"),
   ]);
-  return { packetsIn, framingErrors, frameRejections: frameRejections - framingErrors, ticketRejections, dropped, accepted, acks, reveals, rssBytes };
+  return { packetsIn, framingErrors, frameRejections: frameRejections - framingErrors, ticketRejections, dropped, accepted, acks, reveals, rssBytes, heapUsedBytes };
 }

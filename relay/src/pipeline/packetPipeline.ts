@@ -6,7 +6,6 @@ import {
   computeChannelId,
   decodeFrame,
   encodeFrame,
-  processPacket,
   signTicket,
   verifySubscribe,
   verifyTicket,
@@ -26,6 +25,7 @@ import type { IncomingBook } from "../tickets/incomingBook.ts";
 import type { OutgoingBook } from "../tickets/outgoingBook.ts";
 import { toHex } from "../util/hex.ts";
 import { ExpiringMap } from "./expiringMap.ts";
+import type { PacketCrypto } from "./packetCrypto.ts";
 import type { HopReliability } from "./hopReliability.ts";
 import { sampleMixingDelay } from "./mixingDelay.ts";
 import type { ReplayCache } from "./replayCache.ts";
@@ -46,6 +46,7 @@ export type DropReason =
   | "link_unavailable"
   | "store_error"
   | "fault_injected"
+  | "overloaded"
   | `ticket_${string}`;
 
 export interface PipelineConfig {
@@ -74,6 +75,8 @@ export interface PipelineNetwork {
 
 export interface PipelineDeps {
   backend: CryptoBackend;
+  /** Per-packet public-key work (inline or on worker threads). */
+  crypto: PacketCrypto;
   onionPrivateKey: Uint8Array;
   onionPublicKey: Uint8Array;
   nodeAddress: Address;
@@ -119,6 +122,9 @@ interface Circuit {
 
 const hex = (bytes: Uint8Array) => toHex(bytes);
 
+/** Packets (and signatures) queued for the crypto workers at most; about 1 s of work at full speed. */
+const MAX_PENDING_CRYPTO = 2_048;
+
 /**
  * The relay's packet pipeline (DESIGN.md §1, §3): for every PACKET frame, peel one layer, reject replays,
  * check the ticket that pays this hop, persist, ack upstream, wait the mixing delay, and forward with a
@@ -151,20 +157,6 @@ export class PacketPipeline {
     this.#now = deps.now ?? Date.now;
     this.#circuits = new ExpiringMap({ ttlMs: deps.config.receiptTtlMs, maxSize: 500_000, onExpire: (_k, c) => c.timer && clearTimeout(c.timer) });
     this.#byOutgoing = new ExpiringMap({ ttlMs: deps.config.ackTimeoutMs * 2 + deps.config.maxDelayMs, maxSize: 500_000 });
-  }
-
-  /** One ECDSA recovery: is the ticket signed by its payer for this channel and challenge? Counts and NACKs if not. */
-  #verifySignature(ticket: WireTicket, challenge: Uint8Array, link: Link, channelId: Uint8Array): boolean {
-    const d = this.#d;
-    try {
-      verifyTicket(d.backend, { domain: d.ticketDomain, ticket, payee: d.nodeAddress, expectedChallenge: challenge, channelId });
-      return true;
-    } catch (error) {
-      d.metrics.ticketsRejected.inc({ reason: "bad_signature" });
-      this.#drop("bad_signature", (error as Error).message);
-      this.#nack(link, ticket.challenge, NackReason.badTicket);
-      return false;
-    }
   }
 
   /** Reads a payer's channel from the chain, one lookup per payer at a time. */
@@ -325,12 +317,21 @@ export class PacketPipeline {
     const ticket = frame.ticket;
     if (!ticket) return this.#drop("missing_ticket");
 
-    // 1. Peel. Authentication (HMAC) fails for any tampered or mis-addressed onion.
-    let instruction;
-    try {
-      instruction = processPacket(d.backend, { onion: frame.onion, pathKey: frame.pathKey, privateKey: d.onionPrivateKey });
-    } catch (error) {
-      this.#drop("bad_onion", (error as Error).message);
+    // 1. Peel (authentication fails for any tampered or mis-addressed onion) and check the ticket's
+    //    signature: the public-key work, on a worker thread when the machine has cores to spare.
+    // Bounded queue: beyond this many packets waiting for crypto, shed load rather than buffer without end.
+    if (d.crypto.pending >= MAX_PENDING_CRYPTO) {
+      this.#drop("overloaded");
+      this.#nack(link, ticket.challenge, NackReason.overloaded);
+      return;
+    }
+    const payer = hex(ticket.payer) as Address;
+    const channelIdBytes = this.#channelIds.get(payer) ?? computeChannelId(d.backend, ticket.payer, d.nodeAddress);
+    const channelId = hex(channelIdBytes) as `0x${string}`;
+    const inbound = await d.crypto.inbound({ onion: frame.onion, pathKey: frame.pathKey, ticket, channelId: channelIdBytes });
+    const instruction = inbound.instruction;
+    if (!instruction) {
+      this.#drop("bad_onion", inbound.peelError);
       this.#nack(link, ticket.challenge, NackReason.badOnion);
       return;
     }
@@ -344,15 +345,15 @@ export class PacketPipeline {
     }
 
     // 3. The ticket that pays this hop.
-    const payer = hex(ticket.payer) as Address;
-    const channelIdBytes = this.#channelIds.get(payer) ?? computeChannelId(d.backend, ticket.payer, d.nodeAddress);
-    const channelId = hex(channelIdBytes) as `0x${string}`;
-    let signatureChecked = false;
+    const badSignature = () => {
+      d.metrics.ticketsRejected.inc({ reason: "bad_signature" });
+      this.#drop("bad_signature", inbound.signatureError);
+      this.#nack(link, ticket.challenge, NackReason.badTicket);
+    };
     if (!d.incoming.get(channelId)) {
       // An unknown payer costs a chain read: only for a ticket that really is signed by that payer, and at
       // most once per payer every few seconds, so garbage cannot turn into RPC load.
-      if (!this.#verifySignature(ticket, instruction.incomingChallenge, link, channelIdBytes)) return;
-      signatureChecked = true;
+      if (!inbound.signatureOk) return badSignature();
       if (!this.#unknownPayers.has(payer, now)) {
         await this.#lookupPayer(payer);
       }
@@ -379,7 +380,7 @@ export class PacketPipeline {
       this.#nack(link, ticket.challenge, NackReason.amountShort);
       return;
     }
-    if (!signatureChecked && !this.#verifySignature(ticket, instruction.incomingChallenge, link, channelIdBytes)) return;
+    if (!inbound.signatureOk) return badSignature();
     // Payers with a channel are few: remember their channel ids (a keccak each time otherwise).
     if (!this.#channelIds.has(payer) && this.#channelIds.size < 100_000) this.#channelIds.set(payer, channelIdBytes);
 
@@ -502,10 +503,8 @@ export class PacketPipeline {
       outgoingChannelId = hexBytes(issued.channelId!);
       this.#outgoingChannelIds.set(issued.channelId!, outgoingChannelId);
     }
-    nextFrame.ticket = signTicket(d.backend, {
-      domain: d.ticketDomain,
-      privateKey: d.nodePrivateKey,
-      payer: this.#nodeAddressBytes,
+    // Signing and committing run concurrently; both finish before the packet leaves.
+    const signing = d.crypto.sign({
       payee: next!.node,
       channelId: outgoingChannelId,
       epoch: issued.ticket.epoch,
@@ -515,7 +514,7 @@ export class PacketPipeline {
     });
     d.metrics.ticketsIssued.inc();
     try {
-      await d.store.commit(issued.write!);
+      [nextFrame.ticket] = await Promise.all([signing, d.store.commit(issued.write!)]);
     } catch (error) {
       this.#inFlight--;
       this.#fail(key, circuit, "store_error", (error as Error).message);
