@@ -73,6 +73,18 @@ describe("LinkManager over TCP", () => {
     link.close();
   });
 
+  it("paces a long send through a small queue without dropping anything", async () => {
+    const drops: number[] = [];
+    const small = new LinkManager(a, { onFrame: () => {}, onDrop: (_reason, count) => drops.push(count) }, { maxQueue: 4 });
+    const link = await small.connect(b.peerId.toString());
+    const before = receivedByB.length;
+    const sent = await link.sendPaced(Array.from({ length: 50 }, (_, i) => ack(i)));
+    expect(sent).toBe(50);
+    await waitFor(() => receivedByB.length === before + 50);
+    expect(drops).toEqual([]);
+    link.close();
+  });
+
   it("skips an invalid but well-delimited frame and keeps the link", async () => {
     const stream = await a.dialProtocol(b.getMultiaddrs(), LINK_PROTOCOL);
     const batch = encodeBatch([ack(1), { type: "voucher", ticket: { payer: new Uint8Array(20), epoch: 1n, cumulative: 1n, index: 0n, challenge: new Uint8Array(32), signature: new Uint8Array(65) } }, ack(2)]);

@@ -35,6 +35,8 @@ export class Link {
   #draining = false;
   #closed = false;
   #closeNotified = false;
+  /** Waiters for the queue to empty (`sendPaced`). */
+  #drained: (() => void)[] = [];
 
   constructor(peer: string, stream: Stream, events: LinkEvents, options: { maxQueue: number }) {
     this.peer = peer;
@@ -71,6 +73,20 @@ export class Link {
     return true;
   }
 
+  /**
+   * Sends many frames without overflowing the queue: waits for the queue to drain (or the link to close)
+   * whenever it is half full. Resolves with how many frames were queued.
+   */
+  async sendPaced(frames: Iterable<Frame>): Promise<number> {
+    let sent = 0;
+    for (const frame of frames) {
+      while (!this.closed && this.#queue.length >= this.#maxQueue / 2) await new Promise<void>((resolve) => this.#drained.push(resolve));
+      if (!this.send(frame)) break;
+      sent++;
+    }
+    return sent;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#flush();
@@ -83,9 +99,18 @@ export class Link {
     this.stream.abort(new Error(reason));
   }
 
+  #wakeDrained(): void {
+    const waiters = this.#drained;
+    this.#drained = [];
+    for (const wake of waiters) wake();
+  }
+
   #flush(): void {
     this.#flushScheduled = false;
-    if (this.#queue.length === 0 || this.closed) return;
+    if (this.#queue.length === 0 || this.closed) {
+      this.#wakeDrained();
+      return;
+    }
     const batches = packBatches(this.#queue);
     this.#queue = [];
     let ready = true;
@@ -95,7 +120,9 @@ export class Link {
       this.#onClosed();
       return;
     }
-    if (!ready) {
+    if (ready) {
+      this.#wakeDrained();
+    } else {
       this.#draining = true;
       this.stream
         .onDrain()
@@ -126,6 +153,7 @@ export class Link {
 
   #onClosed(): void {
     this.#closed = true;
+    this.#wakeDrained();
     if (this.#queue.length > 0) this.#events.onDrop("link_closed", this.#queue.length, this);
     this.#queue = [];
     if (this.#closeNotified) return;

@@ -230,9 +230,14 @@ export class PacketPipeline {
     const id = hex(frame.recipientNodeId);
     d.network.addRecipient(id, link);
     const backlog = d.mailbox.list(frame.recipientNodeId, this.#now(), 100_000);
-    for (const entry of backlog) link.send(decodeFrame(entry.frame));
-    link.send({ type: "drained", delivered: backlog.length });
-    d.metrics.packetsOut.inc({ to: "recipient" }, backlog.length);
+    // Paced: a backlog larger than the link's queue waits for the queue to drain instead of being dropped.
+    void link
+      .sendPaced(backlog.map((entry) => decodeFrame(entry.frame)))
+      .then((sent) => {
+        d.metrics.packetsOut.inc({ to: "recipient" }, sent);
+        if (sent === backlog.length) link.send({ type: "drained", delivered: sent });
+      })
+      .catch((error: unknown) => this.#internalError(error));
   }
 
   /**
