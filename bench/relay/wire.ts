@@ -5,23 +5,15 @@
  * below the relay's.
  */
 import {
-  ACK_FRAME_SIZE,
-  DRAINED_FRAME_SIZE,
   FRAME_TYPE_ACK,
-  FRAME_TYPE_DRAINED,
   FRAME_TYPE_NACK,
   FRAME_TYPE_PACKET,
   FRAME_TYPE_RECEIPT,
   FRAME_TYPE_REVEAL,
-  FRAME_TYPE_SUBSCRIBE,
   FRAME_TYPE_VOUCHER,
   FRAME_VERSION,
-  NACK_FRAME_SIZE,
   PACKET_FRAME_SIZE,
-  RECEIPT_FRAME_SIZE,
-  REVEAL_FRAME_SIZE,
-  SUBSCRIBE_FRAME_SIZE,
-  VOUCHER_FRAME_SIZE,
+  frameSize,
 } from "#protocol";
 
 export { FRAME_TYPE_ACK, FRAME_TYPE_NACK, FRAME_TYPE_PACKET, FRAME_TYPE_RECEIPT, FRAME_TYPE_REVEAL, FRAME_TYPE_VOUCHER, FRAME_VERSION, PACKET_FRAME_SIZE };
@@ -33,16 +25,6 @@ export const BASELINE_MARK = Buffer.from("SOTTO-BENCH-BASE", "latin1");
 /** One sink-table entry: challenge of R's outgoing ticket (32) ‖ S's ack secret (32) ‖ recipient's ack secret (32). */
 export const TABLE_ENTRY = 96;
 
-const SIZES: Record<number, number> = {
-  [FRAME_TYPE_PACKET]: PACKET_FRAME_SIZE,
-  [FRAME_TYPE_ACK]: ACK_FRAME_SIZE,
-  [FRAME_TYPE_REVEAL]: REVEAL_FRAME_SIZE,
-  [FRAME_TYPE_RECEIPT]: RECEIPT_FRAME_SIZE,
-  [FRAME_TYPE_VOUCHER]: VOUCHER_FRAME_SIZE,
-  [FRAME_TYPE_NACK]: NACK_FRAME_SIZE,
-  [FRAME_TYPE_SUBSCRIBE]: SUBSCRIBE_FRAME_SIZE,
-  [FRAME_TYPE_DRAINED]: DRAINED_FRAME_SIZE,
-};
 
 /**
  * Splits a byte stream into frames without decoding them: `onFrame(type, buffer, offset)` for each. The
@@ -71,7 +53,7 @@ export class RawBatchReader {
       if (buf.length - off < 2) break;
       if (buf[off] !== FRAME_VERSION) throw new Error(`bad frame version ${buf[off]}`);
       const type = buf[off + 1]!;
-      const size = SIZES[type];
+      const size = frameSize(type);
       if (size === undefined) throw new Error(`unknown frame type ${type}`);
       if (buf.length - off < size) break;
       this.#onFrame(type, buf, off);
