@@ -56,12 +56,15 @@ describe("ChannelBook (payer ledger persistence, docs/protocol.md §11)", () => 
     await book.sync(payee);
     await book.issue(payee, 3n, challenge(1));
     await book.issue(payee, 3n, challenge(2));
+    expect(await book.voucherDue(payee)).toBe(false);
     expect(await book.voucher(payee)).toBeUndefined(); // nothing confirmed beyond the signed cumulative 3
     await book.confirm(challenge(1));
     expect(await book.voucher(payee)).toBeUndefined(); // confirmed 3 = highest signed
     await book.confirm(challenge(2));
+    expect(await book.voucherDue(payee)).toBe(true);
     const voucher = await book.voucher(payee);
     expect(voucher).toMatchObject({ cumulative: 6n, index: 2n, challenge: challenge(0) });
+    expect(await book.voucherDue(payee)).toBe(false);
     expect(await book.voucher(payee)).toBeUndefined();
   });
 

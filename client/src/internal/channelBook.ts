@@ -101,6 +101,12 @@ export class ChannelBook {
   }
 
   /** An unconditional voucher for the confirmed total, if it exceeds everything signed so far (call under `lock`). */
+  /** Whether the payee has been confirmed more than the highest ticket signed so far carries (a voucher is due). */
+  async voucherDue(payee: Address): Promise<boolean> {
+    const record = await this.#load(payee);
+    return record !== undefined && record.ledger.open && record.ledger.confirmed > record.highestSigned;
+  }
+
   async voucher(payee: Address): Promise<IssuedTicket | undefined> {
     const record = await this.#load(payee);
     if (!record || !record.ledger.open || record.ledger.confirmed <= record.highestSigned) return undefined;

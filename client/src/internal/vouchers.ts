@@ -28,12 +28,18 @@ export function postponeVoucher(state: ClientState, wallet: Wallet | undefined, 
   if (state.voucherTimers.has(payee.toLowerCase())) scheduleVoucher(state, wallet, payee);
 }
 
+/**
+ * Sends the VOUCHER due to `payee`, if one is. The link to the relay may be gone (the relay restarted, or
+ * was down when traffic paused): it is dialled again, since without the voucher the relay can never redeem
+ * what it revealed beyond the last ticket. A relay that cannot be reached keeps the voucher due (throws
+ * RelayUnreachableError); `close()` tries again.
+ */
 export async function sendVoucher(state: ClientState, wallet: Wallet, payee: Address): Promise<boolean> {
   const book = state.book!;
   const relay = await state.directory.byNode(payee);
   if (!relay || state.closed) return false;
-  const link = await state.network.existing(relay);
-  if (!link) return false;
+  if (!(await book.voucherDue(payee))) return false;
+  const link = (await state.network.existing(relay)) ?? (await state.network.connect(relay));
   return book.lock(payee, async () => {
     const issued = await book.voucher(payee);
     if (!issued) return false;
