@@ -275,6 +275,7 @@ async function deliverFragment(state: ClientState, wallet: SottoWalletClient, jo
         state.health.penalize(plan.entry.node);
         reasons.push(`attempt ${attempt}: ${(error as Error).message.split("\n")[0]}`);
         if (!(error instanceof RelayUnreachableError)) throw error;
+        job.progress({ type: "retry", fragment: fragment.index, attempt, reason: reasons.at(-1)! });
         continue;
       }
       job.onPacket();
