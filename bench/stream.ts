@@ -35,7 +35,7 @@
  */
 import { fork, execFileSync, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes, randomFillSync } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -211,6 +211,8 @@ export type LoadResult = {
   fragments: number;
   packets: number;
   retries: number;
+  /** Why packets were sent again (NACK reason or timeout), counted. */
+  retryReasons: Record<string, number>;
   receiptsChecked: number;
   badReceipts: number;
   /** send() → resolved with every receipt, ms, messages started inside the measured window. */
@@ -235,6 +237,10 @@ async function runPeer(): Promise<void> {
   const received = { messages: 0, bytes: 0, bad: 0, duplicates: 0 };
   const seen = new Set<number>();
   let oneWay: [number, number][] = []; // [seq, ms]
+  // Sender side: the running load's counters and the latencies since the last `usage`.
+  let live: LoadResult | undefined;
+  let liveInFlight = 0;
+  let liveLatencies: number[] = [];
 
   const lagSummary = () => {
     const out = { p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 };
@@ -272,6 +278,7 @@ async function runPeer(): Promise<void> {
       fragments: 0,
       packets: 0,
       retries: 0,
+      retryReasons: {},
       receiptsChecked: 0,
       badReceipts: 0,
       latencyMs: [],
@@ -280,6 +287,7 @@ async function runPeer(): Promise<void> {
     };
     let inFlight = 0;
     let interval: number[] = [];
+    live = r;
     const fail = (seq: number, error: string) => {
       r.failed++;
       r.failedSeqs.push(seq);
@@ -289,6 +297,7 @@ async function runPeer(): Promise<void> {
       const seq = nextSeq++;
       r.launched++;
       inFlight++;
+      liveInFlight = inFlight;
       const started = performance.now();
       const inWindow = started >= warmEnd && started < end;
       if (inWindow) {
@@ -298,7 +307,15 @@ async function runPeer(): Promise<void> {
       }
       const message = makeMessage(seq, p.size, performance.timeOrigin + started);
       try {
-        const sent = await c.send(to, message, { replyPath: false, onProgress: (e) => void (e.type === "retry" && r.retries++) });
+        const sent = await c.send(to, message, {
+          replyPath: false,
+          onProgress: (e) => {
+            if (e.type !== "retry") return;
+            r.retries++;
+            const reason = e.reason.replace(/^attempt \d+: /, "").replace(/\d+ ms/, "N ms");
+            r.retryReasons[reason] = (r.retryReasons[reason] ?? 0) + 1;
+          },
+        });
         const finished = performance.now();
         r.fragments += sent.fragments;
         r.packets += sent.packets;
@@ -315,10 +332,12 @@ async function runPeer(): Promise<void> {
         if (finished >= warmEnd && finished <= end) r.deliveredInWindow++;
         if (inWindow) r.latencyMs.push(finished - started);
         interval.push(finished - started);
+        liveLatencies.push(finished - started);
       } catch (error) {
         fail(seq, (error as Error).message);
       } finally {
         inFlight--;
+        liveInFlight = inFlight;
       }
     };
     let lastProgress = t0;
@@ -426,7 +445,10 @@ async function runPeer(): Promise<void> {
     },
     async usage() {
       const cpu = process.cpuUsage();
-      return { cpuSeconds: (cpu.user + cpu.system) / 1e6, rssMiB: process.memoryUsage.rss() / 2 ** 20, eventLoopDelayMs: lagSummary() };
+      const s = Float64Array.from(liveLatencies).sort();
+      liveLatencies = [];
+      const load = live ? { launched: live.launched, delivered: live.delivered, failed: live.failed, retries: live.retries, inFlight: liveInFlight, intervalDelivered: s.length, intervalLatencyMs: { p50: percentile(s, 50), p99: percentile(s, 99) } } : undefined;
+      return { cpuSeconds: (cpu.user + cpu.system) / 1e6, rssMiB: process.memoryUsage.rss() / 2 ** 20, eventLoopDelayMs: lagSummary(), load };
     },
     async close() {
       await client?.close();
@@ -592,6 +614,7 @@ export async function startStreamNetwork(options: { log: (message: string) => vo
       async stop() {
         await Promise.all(peers.map((p) => p.stop().catch(() => undefined)));
         await net.stop();
+        rmSync(net.baseDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
@@ -724,6 +747,25 @@ type Phase = {
   relays: Record<string, RelayCounters>;
 };
 
+/** CPU per end-to-end packet during a phase (every packet crosses the home relay once), by process group. */
+function cpuPerPacket(p: Phase): { relaysMs: number; senderMs: number; recipientMs: number; totalMs: number; packetsPerSecOnAllCores: number; perRelayMs: Record<string, number> } {
+  const home = Object.entries(p.relays).find(([k]) => k.includes("(home)"))?.[1];
+  const packets = Math.max(1, home?.packetsIn ?? 0);
+  const ms = (cores: number) => (cores * p.cpu.seconds * 1000) / packets;
+  const perRelayMs: Record<string, number> = {};
+  let relaysMs = 0;
+  for (const [name, cores] of Object.entries(p.cpu.cores)) {
+    if (!name.startsWith("relay")) continue;
+    const key = Object.keys(p.relays).find((k) => k.startsWith(`${name} `)) ?? name;
+    perRelayMs[key] = ms(cores);
+    relaysMs += ms(cores);
+  }
+  const senderMs = ms(p.cpu.cores.sender ?? 0);
+  const recipientMs = ms(p.cpu.cores.recipient ?? 0);
+  const totalMs = relaysMs + senderMs + recipientMs + ms(p.cpu.cores["chain+bench"] ?? 0);
+  return { relaysMs, senderMs, recipientMs, totalMs, packetsPerSecOnAllCores: (cpus().length * 1000) / totalMs, perRelayMs };
+}
+
 async function benchmark(): Promise<void> {
   const log = makeLogger("bench:stream");
   const SECONDS = Number(process.env.STREAM_SECONDS ?? "12");
@@ -731,7 +773,7 @@ async function benchmark(): Promise<void> {
   const LARGE = Number(process.env.STREAM_LARGE_BYTES ?? "16384");
   const WINDOW_SMALL = Number(process.env.STREAM_WINDOW_SMALL ?? "24");
   const WINDOW_LARGE = Number(process.env.STREAM_WINDOW_LARGE ?? "4");
-  const QUIET_BUDGET_SECONDS = Number(process.env.STREAM_QUIET_BUDGET_SECONDS ?? "60");
+  const QUIET_BUDGET_SECONDS = Number(process.env.STREAM_QUIET_BUDGET_SECONDS ?? "90");
   const defaults = !["STREAM_PROFILE", "STREAM_SECONDS", "STREAM_WARMUP_SECONDS", "STREAM_LARGE_BYTES", "STREAM_WINDOW_SMALL", "STREAM_WINDOW_LARGE"].some((k) => process.env[k] !== undefined);
   const machine = machineInfo();
   log(`${machine.cores} cores (${machine.cpu}), node ${machine.node}`);
@@ -749,23 +791,30 @@ async function benchmark(): Promise<void> {
     const relayName = (r: LocalRelay) => `relay${r.index + 1}`;
     const roleOf = (r: LocalRelay) => (r === s.intro ? "introduction" : r === s.home ? "home" : "entry");
     const phases: Phase[] = [];
-    const repeated: { name: string; otherCores: number }[] = [];
+    const repeated: { name: string; otherCores: number; messagesPerSec: number; latencyP50Ms: number; latencyP99Ms: number }[] = [];
     let quietBudgetMs = QUIET_BUDGET_SECONDS * 1000;
-    /** Waits for a quiet machine (bounded), runs the phase; runs it once more if other processes took > 0.3 cores. */
+    /**
+     * Waits for a quiet machine (bounded), runs the phase; while other processes took > 0.3 cores during it,
+     * runs it again (3 attempts at most, within the budget) and keeps the least disturbed attempt.
+     */
     const runPhase = async (name: string, params: LoadParams): Promise<Phase> => {
-      for (let attempt = 0; ; attempt++) {
+      const attempts: Phase[] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
         const waitStart = performance.now();
-        const others = await waitForQuiet(s, Math.min(20_000, quietBudgetMs));
+        const others = await waitForQuiet(s, Math.max(0, Math.min(20_000, quietBudgetMs)));
         quietBudgetMs -= performance.now() - waitStart;
         if (others >= 0.2) log(`  other processes use ${others.toFixed(2)} cores (waited as long as the budget allows)`);
         const phase = await measurePhase(name, params);
-        if (phase.cpu.otherCores <= 0.3 || attempt > 0 || quietBudgetMs <= 0) {
-          phases.push(phase);
-          return phase;
-        }
-        repeated.push({ name, otherCores: phase.cpu.otherCores });
-        log(`  other processes took ${phase.cpu.otherCores.toFixed(2)} cores during the phase: running it again`);
+        attempts.push(phase);
+        if (phase.cpu.otherCores <= 0.3 || quietBudgetMs <= 0) break;
+        quietBudgetMs -= (phase.cpu.seconds * 1000) / 2; // a repeat costs budget too
+        if (attempt < 2) log(`  other processes took ${phase.cpu.otherCores.toFixed(2)} cores during the phase: running it again`);
       }
+      const best = attempts.reduce((a, b) => (b.cpu.otherCores < a.cpu.otherCores ? b : a));
+      for (const a of attempts) if (a !== best) repeated.push({ name, otherCores: a.cpu.otherCores, messagesPerSec: a.messagesPerSec, latencyP50Ms: a.latencyMs.p50, latencyP99Ms: a.latencyMs.p99 });
+      if (attempts.length > 1) log(`  kept the attempt with other processes at ${best.cpu.otherCores.toFixed(2)} cores`);
+      phases.push(best);
+      return best;
     };
     const measurePhase = async (name: string, params: LoadParams): Promise<Phase> => {
       log(`${name}: ${params.rate ? `open loop, ${params.rate} messages/s` : `closed loop, ${params.window} messages in flight`}, ${params.warmupSeconds} s warm-up + ${params.seconds} s`);
@@ -800,6 +849,7 @@ async function benchmark(): Promise<void> {
         relays: Object.fromEntries(s.net.relays.map((r, i) => [`${relayName(r)} (${roleOf(r)})`, relayCounters(m0[i]!, m1[i]!)])),
       };
       if (failedSeqs.length > 0) log(`  ${failedSeqs.length} messages failed: ${load.failures.slice(0, 3).map((f) => `#${f.seq}: ${f.error}`).join("; ")}`);
+      if (load.retries > 0) log(`  ${load.retries} packets sent again: ${Object.entries(load.retryReasons).map(([k, v]) => `${v}× ${k}`).join("; ")}`);
       if (got.missing.length > 0) log(`  not received: ${got.missing.slice(0, 10).join(", ")}${got.missing.length > 10 ? ", …" : ""}`);
       log(
         `  ${phase.messagesPerSec.toFixed(1)} messages/s, ${phase.payloadMBps.toFixed(3)} MB/s, ${phase.packetsPerSec.toFixed(0)} packets/s; send → receipt p50 ${phase.latencyMs.p50.toFixed(1)} ms, p99 ${phase.latencyMs.p99.toFixed(1)} ms; ` +
@@ -819,14 +869,19 @@ async function benchmark(): Promise<void> {
       const rate = Math.max(1, Math.round((closed.messagesPerSec / 2) * 10) / 10);
       const half = await runPhase(`${z.key} ${z.what}: open loop at half (${rate}/s)`, { label: `${z.key}-half`, size: z.size, rate, maxInFlight: Math.max(4 * z.window, 16), warmupSeconds: 2, seconds: SECONDS });
       perSize[z.key] = { closed, half };
-      const busy = `machine ${closed.cpu.machineBusyCores.toFixed(2)}/${machine.cores} cores busy`;
+      const c = cpuPerPacket(closed);
+      const hop = (ph: Phase, q: "hopLatencyP50Ms" | "hopLatencyP99Ms") => {
+        const v = Object.values(ph.relays).map((r) => r[q]).filter(Number.isFinite);
+        return `${Math.min(...v).toFixed(1)}–${Math.max(...v).toFixed(1)} ms`;
+      };
+      const busy = `machine ${closed.cpu.machineBusyCores.toFixed(2)}/${machine.cores} cores busy, other processes ${closed.cpu.otherCores.toFixed(2)}`;
       figures.push(
-        { figure: `${z.key} messages (${z.size} B): max throughput`, value: closed.messagesPerSec, unit: "messages/s", target: "", met: null, note: `closed loop, ${z.window} messages in flight, ${closed.packetsPerSec.toFixed(0)} packets/s end to end; ${busy}` },
+        { figure: `${z.key} messages (${z.size} B): max throughput`, value: closed.messagesPerSec, unit: "messages/s", target: "", met: null, note: `closed loop, ${z.window} messages in flight, ${closed.packetsPerSec.toFixed(0)} packets/s end to end; ${busy}; CPU per packet ${c.totalMs.toFixed(1)} ms (relays ${c.relaysMs.toFixed(1)}, sender ${c.senderMs.toFixed(1)}, recipient ${c.recipientMs.toFixed(1)}) → ≈ ${c.packetsPerSecOnAllCores.toFixed(0)} packets/s if they had all ${machine.cores} cores` },
         { figure: `${z.key} messages (${z.size} B): payload at max`, value: closed.payloadMBps, unit: "MB/s", target: "", met: null, note: "message bytes delivered with verified receipts (10^6 B)" },
         { figure: `${z.key} messages: send → receipt p50 at max`, value: closed.latencyMs.p50, unit: "ms", target: "", met: null, note: `closed loop (queueing included); one-way send → received p50 ${closed.oneWayMs.p50.toFixed(1)} ms` },
-        { figure: `${z.key} messages: send → receipt p99 at max`, value: closed.latencyMs.p99, unit: "ms", target: "", met: null, note: "closed loop" },
-        { figure: `${z.key} messages: send → receipt p50 at half`, value: half.latencyMs.p50, unit: "ms", target: "", met: null, note: `open loop at ${rate} messages/s${half.sustained ? "" : " (not sustained)"}; one-way p50 ${half.oneWayMs.p50.toFixed(1)} ms` },
-        { figure: `${z.key} messages: send → receipt p99 at half`, value: half.latencyMs.p99, unit: "ms", target: "", met: null, note: `open loop at ${rate} messages/s; one-way p99 ${half.oneWayMs.p99.toFixed(1)} ms` },
+        { figure: `${z.key} messages: send → receipt p99 at max`, value: closed.latencyMs.p99, unit: "ms", target: "", met: null, note: `closed loop; one-way p99 ${closed.oneWayMs.p99.toFixed(1)} ms` },
+        { figure: `${z.key} messages: send → receipt p50 at half`, value: half.latencyMs.p50, unit: "ms", target: "", met: null, note: `open loop at ${rate} messages/s${half.sustained ? "" : " (not sustained)"}, other processes ${half.cpu.otherCores.toFixed(2)} cores; one-way p50 ${half.oneWayMs.p50.toFixed(1)} ms; relays' hop latency metric p50 ${hop(half, "hopLatencyP50Ms")}` },
+        { figure: `${z.key} messages: send → receipt p99 at half`, value: half.latencyMs.p99, unit: "ms", target: "", met: null, note: `open loop at ${rate} messages/s; one-way p99 ${half.oneWayMs.p99.toFixed(1)} ms; relays' hop latency metric p99 ${hop(half, "hopLatencyP99Ms")}` },
       );
     }
     const totalLaunched = phases.reduce((a, p) => a + p.load.launched, 0);
@@ -848,8 +903,6 @@ async function benchmark(): Promise<void> {
     console.log(`\n${"figure".padEnd(52)}${"value".padStart(10)} ${"unit".padEnd(11)} target`);
     for (const f of figures) console.log(`${f.figure.padEnd(52)}${fmt(f.value).padStart(10)} ${f.unit.padEnd(11)} ${f.met === null ? "— (no §7 target)" : `${f.met ? "✓" : "✗"} ${f.target}`}  ${f.note}`);
 
-    const closedCpu = perSize.small!.closed.cpu;
-    const relayCores = Object.entries(closedCpu.cores).filter(([k]) => k.startsWith("relay")).reduce((a, [, v]) => a + v, 0);
     const out = {
       benchmark: "stream",
       generatedAt: new Date().toISOString(),
@@ -871,12 +924,26 @@ async function benchmark(): Promise<void> {
       },
       figures,
       bound: {
-        summary: `CPU: ${machine.cores} cores for everything. In the small-message closed loop the machine was ${closedCpu.machineBusyCores.toFixed(2)} of ${machine.cores} cores busy; the 5 relays together used ${relayCores.toFixed(2)} cores, the sender ${closedCpu.cores.sender!.toFixed(2)}, the recipient ${closedCpu.cores.recipient!.toFixed(2)}, the chain + benchmark ${closedCpu.cores["chain+bench"]!.toFixed(2)}, other processes ${closedCpu.otherCores.toFixed(2)}. Every packet is processed by 3 relay processes (entry, introduction, home; the introduction and home relays see every packet), plus the sender (onion build, ticket signing) and the recipient (peel, ack, reassembly).`,
-        relayCpuPerPacketMs: Object.fromEntries(
-          Object.entries(closedCpu.cores)
-            .filter(([k]) => k.startsWith("relay"))
-            .map(([k, v]) => [k, (v * closedCpu.seconds * 1000) / Math.max(1, perSize.small!.closed.relays[`${k} (${roleOf(s.net.relays[Number(k.slice(5)) - 1]!)})`]!.packetsIn)]),
-        ),
+        summary:
+          `CPU. ${machine.cores} cores run everything: 5 relay processes (each with its crypto worker thread), the sender, the recipient and the chain. ` +
+          `Every packet is handled by 3 relay processes (an entry, then the introduction and home relays, which see every packet), the sender (onion build, wallet signature of the ticket) and the recipient (peel, ack, reassembly). ` +
+          sizes
+            .map((z) => {
+              const p = perSize[z.key]!.closed;
+              const c = cpuPerPacket(p);
+              return `${z.key} messages at max: machine ${p.cpu.machineBusyCores.toFixed(2)} of ${machine.cores} cores busy (other processes ${p.cpu.otherCores.toFixed(2)}), ${c.totalMs.toFixed(1)} ms of CPU per packet (relays ${c.relaysMs.toFixed(1)}, sender ${c.senderMs.toFixed(1)}, recipient ${c.recipientMs.toFixed(1)}) → at most ≈ ${c.packetsPerSecOnAllCores.toFixed(0)} packets/s with every core ours.`;
+            })
+            .join(" ") +
+          (() => {
+            const p = perSize.large!.closed.cpu.otherCores < perSize.small!.closed.cpu.otherCores ? perSize.large!.closed : perSize.small!.closed;
+            const [busiest, cores] = Object.entries(p.cpu.cores).reduce((a, b) => (b[1] > a[1] ? b : a));
+            const rates = Object.values(p.relays).map((r) => r.packetsIn / p.cpu.seconds);
+            return (
+              ` The busiest process (${busiest}) used ${cores.toFixed(2)} of a core${cores < 0.9 ? ": no process is saturated, the machine is" : ""}. ` +
+              `The relays ran at ${Math.min(...rates).toFixed(0)}–${Math.max(...rates).toFixed(0)} packets/s each, far below one relay's capacity in bench:relay, where the CPU per packet falls as the rate rises (more work per libp2p write and per SQLite commit).`
+            );
+          })(),
+        cpuPerPacketMs: Object.fromEntries(sizes.map((z) => [z.key, cpuPerPacket(perSize[z.key]!.closed)])),
       },
       phases,
       phasesRepeatedForInterference: repeated,

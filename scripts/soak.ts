@@ -1,0 +1,347 @@
+/**
+ * `npm run soak [-- --minutes 10] [--max <messages/s> | --rate <messages/s>] [--size <bytes>]
+ *   [--warmup-minutes <m>] [--sample-seconds <s>]`: a long run (not in CI) at half of the network's max
+ * throughput, looking for leaks, stalls and loss.
+ *
+ * The network is bench:stream's (bench/stream.ts): the embedded chain, 5 relay processes with production
+ * defaults (settlement included) except mixing off and pre-funded relay-to-relay channels, a recipient process
+ * (client SDK: address + listen) and a sender process (client SDK: channels to the 3 other relays, 3-relay
+ * routes). The max throughput is measured first (closed loop, like bench:stream) unless given with --max;
+ * --rate sets the soak rate directly. The sender then starts messages on a fixed schedule at that rate for
+ * --minutes, each checked end to end: send() must resolve with a verified receipt per fragment, and the
+ * recipient must get it intact (SHA-256 in the message).
+ *
+ * Every --sample-seconds (default 10) it samples every relay's /metrics (sotto_process_resident_memory_bytes,
+ * sotto_nodejs_eventloop_lag_p50/p99/max_seconds — prom-client resets those at each scrape, so each sample
+ * covers its interval — and the V8 heap), each relay's CPU from /proc, and the sender's and recipient's RSS
+ * and event-loop delay, and prints a progress line on stderr. At the end: each process's memory slope (MiB/min,
+ * least-squares line over the samples after --warmup-minutes, default 20 % of the run, at least 30 s), the
+ * event-loop lag, the latency over time, and the loss (messages without receipt / not received). Writes
+ * bench/results/soak.json (a run with other options than the defaults and --minutes ≥ 3 writes it too;
+ * shorter runs write to $TMPDIR) and exits non-zero on any loss.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  awaitReceived,
+  cpuMeter,
+  machineInfo,
+  makeLogger,
+  metricSum,
+  procSample,
+  relayCounters,
+  scrape,
+  sleep,
+  startStreamNetwork,
+  summarize,
+  toJson,
+  waitForQuiet,
+  type LoadResult,
+  type Metrics,
+  type StreamNetwork,
+} from "../bench/stream.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const log = makeLogger("soak");
+
+const { values: args } = parseArgs({
+  options: {
+    minutes: { type: "string", default: "10" },
+    max: { type: "string" },
+    rate: { type: "string" },
+    size: { type: "string" },
+    "warmup-minutes": { type: "string" },
+    "sample-seconds": { type: "string", default: "10" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (args.help) {
+  process.stdout.write(
+    "usage: npm run soak -- [--minutes 10] [--max <messages/s> | --rate <messages/s>] [--size <bytes>] [--warmup-minutes <m>] [--sample-seconds 10]\n" +
+      "  --max   the network's max throughput (messages/s); the soak runs at half of it (default: measured first)\n" +
+      "  --rate  the soak rate itself (messages/s)\n" +
+      "  --size  message size in bytes (default: one full packet)\n",
+  );
+  process.exit(0);
+}
+const positive = (name: string, v: string | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) {
+    process.stderr.write(`--${name} must be a positive number, got ${v}\n`);
+    process.exit(2);
+  }
+  return n;
+};
+const MINUTES = positive("minutes", args.minutes)!;
+const GIVEN_MAX = positive("max", args.max);
+const GIVEN_RATE = positive("rate", args.rate);
+const SIZE = positive("size", args.size);
+const SAMPLE_SECONDS = positive("sample-seconds", args["sample-seconds"])!;
+const WARMUP_MINUTES = positive("warmup-minutes", args["warmup-minutes"]) ?? Math.max(0.5, MINUTES * 0.2);
+if (WARMUP_MINUTES >= MINUTES) {
+  process.stderr.write(`--warmup-minutes (${WARMUP_MINUTES}) must be shorter than --minutes (${MINUTES})\n`);
+  process.exit(2);
+}
+
+type LiveLoad = { launched: number; delivered: number; failed: number; retries: number; inFlight: number; intervalDelivered: number; intervalLatencyMs: { p50: number; p99: number } };
+
+type Sample = {
+  /** Minutes since the soak load started. */
+  t: number;
+  relays: { rssMiB: number; heapUsedMiB: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; cpuCores: number }[];
+  sender: { rssMiB: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; cpuCores: number };
+  recipient: { rssMiB: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; cpuCores: number };
+  progress: LiveLoad | undefined;
+  machineBusyCores: number;
+  otherCores: number;
+};
+
+/** Least-squares slope (y per x) and R². */
+function regression(points: readonly [number, number][]): { slope: number; r2: number; n: number } {
+  const n = points.length;
+  if (n < 2) return { slope: Number.NaN, r2: Number.NaN, n };
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (const [x, y] of points) {
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) ** 2;
+    syy += (y - my) ** 2;
+  }
+  const slope = sxx === 0 ? Number.NaN : sxy / sxx;
+  return { slope, r2: sxx === 0 || syy === 0 ? 0 : (sxy * sxy) / (sxx * syy), n };
+}
+
+async function main(): Promise<number> {
+  const machine = machineInfo();
+  log(`${machine.cores} cores (${machine.cpu}), node ${machine.node}; ${MINUTES} min, samples every ${SAMPLE_SECONDS} s, memory slope after ${WARMUP_MINUTES} min`);
+  const s: StreamNetwork = await startStreamNetwork({ log });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await s.stop();
+  };
+  process.once("SIGINT", () => {
+    log("interrupted: stopping the network");
+    void stop().finally(() => process.exit(130));
+  });
+  try {
+    const size = SIZE ?? s.capacity;
+    const relayName = (i: number) => `relay${i + 1} (${s.net.relays[i] === s.intro ? "introduction" : s.net.relays[i] === s.home ? "home" : "entry"})`;
+
+    // The rate: given, half a given max, or half of a measured max.
+    let maxThroughput = GIVEN_MAX;
+    let maxSource = GIVEN_MAX ? "given (--max)" : undefined;
+    let measured: LoadResult | undefined;
+    if (!GIVEN_RATE && !maxThroughput) {
+      await waitForQuiet(s, 20_000);
+      const window = size <= s.capacity ? 24 : 4;
+      log(`measuring the max throughput: closed loop, ${window} messages of ${size} B in flight, 3 s warm-up + 10 s`);
+      const meter = cpuMeter(s);
+      measured = await s.sender.request<LoadResult>("load", { params: { label: "max", size, window, warmupSeconds: 3, seconds: 10 } });
+      const cpu = meter();
+      maxThroughput = measured.deliveredInWindow / measured.measuredSeconds;
+      maxSource = `measured: closed loop, ${window} in flight, 10 s (machine ${cpu.machineBusyCores.toFixed(2)} cores busy, other processes ${cpu.otherCores.toFixed(2)})`;
+      log(`max throughput ${maxThroughput.toFixed(1)} messages/s (${measured.failed} failed); ${maxSource}`);
+      if (measured.failed > 0) log(`  failures while measuring: ${measured.failures.slice(0, 3).map((f) => f.error).join("; ")}`);
+    }
+    const rate = GIVEN_RATE ?? Math.max(0.5, Math.round((maxThroughput! / 2) * 10) / 10);
+    const seconds = MINUTES * 60;
+    log(`soak: ${rate} messages/s of ${size} B for ${MINUTES} min (${Math.round(rate * seconds)} messages)`);
+
+    // Sampling.
+    const samples: Sample[] = [];
+    const m0: Metrics[] = await Promise.all(s.net.relays.map(scrape));
+    await Promise.all([s.sender.request("usage"), s.recipient.request("usage")]);
+    const loadStart = performance.now();
+    let prevCpu = { t: loadStart, relays: s.net.relays.map((r) => procSample(r.child!.pid!).cpuSeconds), sender: procSample(s.sender.pid).cpuSeconds, recipient: procSample(s.recipient.pid).cpuSeconds };
+    let meter = cpuMeter(s);
+    const takeSample = async (): Promise<Sample> => {
+      const now = performance.now();
+      const dt = (now - prevCpu.t) / 1000;
+      const metrics = await Promise.all(s.net.relays.map((r) => scrape(r).catch(() => new Map() as Metrics)));
+      type Usage = { cpuSeconds: number; rssMiB: number; eventLoopDelayMs: { p50: number; p99: number; max: number }; load?: LiveLoad };
+      const [su, ru] = await Promise.all([s.sender.request<Usage>("usage"), s.recipient.request<Usage>("usage")]);
+      const cpuNow = { t: now, relays: s.net.relays.map((r) => procSample(r.child!.pid!).cpuSeconds), sender: procSample(s.sender.pid).cpuSeconds, recipient: procSample(s.recipient.pid).cpuSeconds };
+      const machineCpu = meter();
+      meter = cpuMeter(s);
+      const sample: Sample = {
+        t: (now - loadStart) / 60_000,
+        relays: metrics.map((m, i) => ({
+          rssMiB: metricSum(m, "sotto_process_resident_memory_bytes") / 2 ** 20,
+          heapUsedMiB: metricSum(m, "sotto_nodejs_heap_size_used_bytes") / 2 ** 20,
+          lagP50Ms: metricSum(m, "sotto_nodejs_eventloop_lag_p50_seconds") * 1000,
+          lagP99Ms: metricSum(m, "sotto_nodejs_eventloop_lag_p99_seconds") * 1000,
+          lagMaxMs: metricSum(m, "sotto_nodejs_eventloop_lag_max_seconds") * 1000,
+          cpuCores: (cpuNow.relays[i]! - prevCpu.relays[i]!) / dt,
+        })),
+        sender: { rssMiB: su.rssMiB, lagP50Ms: su.eventLoopDelayMs.p50, lagP99Ms: su.eventLoopDelayMs.p99, lagMaxMs: su.eventLoopDelayMs.max, cpuCores: (cpuNow.sender - prevCpu.sender) / dt },
+        recipient: { rssMiB: ru.rssMiB, lagP50Ms: ru.eventLoopDelayMs.p50, lagP99Ms: ru.eventLoopDelayMs.p99, lagMaxMs: ru.eventLoopDelayMs.max, cpuCores: (cpuNow.recipient - prevCpu.recipient) / dt },
+        progress: su.load,
+        machineBusyCores: machineCpu.machineBusyCores,
+        otherCores: machineCpu.otherCores,
+      };
+      prevCpu = cpuNow;
+      return sample;
+    };
+    const fmtList = (xs: number[], d = 0) => xs.map((x) => (Number.isFinite(x) ? x.toFixed(d) : "?")).join(" ");
+    let loadDone = false;
+    const sampler = (async () => {
+      let next = loadStart + SAMPLE_SECONDS * 1000;
+      while (!loadDone) {
+        await sleep(Math.max(0, next - performance.now()));
+        next += SAMPLE_SECONDS * 1000;
+        if (loadDone) break;
+        const x = await takeSample();
+        samples.push(x);
+        const p = x.progress;
+        const mm = Math.floor(x.t);
+        const ss = Math.round((x.t - mm) * 60);
+        log(
+          `${mm}:${String(ss).padStart(2, "0")} ` +
+            (p ? `sent ${p.launched} delivered ${p.delivered} failed ${p.failed} retries ${p.retries} in flight ${p.inFlight} | p50 ${p.intervalLatencyMs.p50.toFixed(0)} ms p99 ${p.intervalLatencyMs.p99.toFixed(0)} ms | ` : "") +
+            `relay RSS MiB ${fmtList(x.relays.map((r) => r.rssMiB))} | lag p99 ms ${fmtList(x.relays.map((r) => r.lagP99Ms))} | sender ${x.sender.rssMiB.toFixed(0)} MiB, lag p99 ${x.sender.lagP99Ms.toFixed(0)} ms | recipient ${x.recipient.rssMiB.toFixed(0)} MiB | busy ${x.machineBusyCores.toFixed(2)} cores (others ${x.otherCores.toFixed(2)})`,
+        );
+      }
+    })();
+    const load = await s.sender.request<LoadResult>("load", {
+      params: { label: "soak", size, rate, maxInFlight: Math.max(64, Math.ceil(rate * 2)), warmupSeconds: 0, seconds },
+    });
+    loadDone = true;
+    await sampler;
+    const received = await awaitReceived(s, load.firstSeq, load.endSeq, load.delivered, 30_000);
+    const m1: Metrics[] = await Promise.all(s.net.relays.map(scrape));
+    const final = await takeSample();
+    samples.push(final);
+    const totalMinutes = (performance.now() - loadStart) / 60_000;
+
+    // Results.
+    const after = samples.filter((x) => x.t >= WARMUP_MINUTES);
+    const slope = (pick: (x: Sample) => number) => regression(after.map((x) => [x.t, pick(x)] as [number, number]).filter(([, y]) => Number.isFinite(y) && y > 0));
+    const relays = s.net.relays.map((r, i) => {
+      const rss = slope((x) => x.relays[i]!.rssMiB);
+      const heap = slope((x) => x.relays[i]!.heapUsedMiB);
+      const lagP99 = samples.map((x) => x.relays[i]!.lagP99Ms).filter(Number.isFinite);
+      return {
+        relay: relayName(i),
+        rssMiB: { first: samples[0]?.relays[i]!.rssMiB, afterWarmup: after[0]?.relays[i]!.rssMiB, last: final.relays[i]!.rssMiB, max: Math.max(...samples.map((x) => x.relays[i]!.rssMiB)) },
+        rssSlopeMiBPerMin: rss.slope,
+        rssSlopeR2: rss.r2,
+        heapSlopeMiBPerMin: heap.slope,
+        eventLoopLagMs: { p50Median: summarize(samples.map((x) => x.relays[i]!.lagP50Ms)).p50, p99Median: summarize(lagP99).p50, p99Worst: Math.max(...lagP99), maxWorst: Math.max(...samples.map((x) => x.relays[i]!.lagMaxMs)) },
+        cpuCoresMean: summarize(samples.map((x) => x.relays[i]!.cpuCores)).mean,
+        counters: relayCounters(m0[i]!, m1[i]!),
+        settledValue: metricSum(m1[i]!, "sotto_settled_value_total") - metricSum(m0[i]!, "sotto_settled_value_total"),
+        settlements: metricSum(m1[i]!, "sotto_settlements_total") - metricSum(m0[i]!, "sotto_settlements_total"),
+      };
+    });
+    const peerResult = (pick: (x: Sample) => Sample["sender"]) => {
+      const rss = slope((x) => pick(x).rssMiB);
+      return {
+        rssMiB: { first: samples[0] ? pick(samples[0]).rssMiB : Number.NaN, last: pick(final).rssMiB, max: Math.max(...samples.map((x) => pick(x).rssMiB)) },
+        rssSlopeMiBPerMin: rss.slope,
+        rssSlopeR2: rss.r2,
+        eventLoopLagMs: { p99Median: summarize(samples.map((x) => pick(x).lagP99Ms)).p50, p99Worst: Math.max(...samples.map((x) => pick(x).lagP99Ms)), maxWorst: Math.max(...samples.map((x) => pick(x).lagMaxMs)) },
+        cpuCoresMean: summarize(samples.map((x) => pick(x).cpuCores)).mean,
+      };
+    };
+    const sender = peerResult((x) => x.sender);
+    const recipient = peerResult((x) => x.recipient);
+    const noReceipt = load.launched - load.delivered;
+    const notReceived = load.launched - received.inRange;
+    const lost = Math.max(noReceipt, notReceived) + received.bad;
+    const latency = summarize(load.latencyMs);
+    // Latency over time: per tenth of the run, to see drift.
+    const tenths = Array.from({ length: 10 }, (_, k) => {
+      const from = Math.floor((k * load.latencyMs.length) / 10);
+      const to = Math.floor(((k + 1) * load.latencyMs.length) / 10);
+      const part = summarize(load.latencyMs.slice(from, to));
+      return { p50: part.p50, p99: part.p99 };
+    });
+    const worstRelaySlope = relays.reduce((a, r) => (Math.abs(r.rssSlopeMiBPerMin) > Math.abs(a.rssSlopeMiBPerMin) ? r : a), relays[0]!);
+    const worstLag = relays.reduce((a, r) => (r.eventLoopLagMs.p99Worst > a.eventLoopLagMs.p99Worst ? r : a), relays[0]!);
+    const achieved = load.delivered / (load.measuredSeconds + load.drainSeconds);
+    const figures = [
+      { figure: "soak: messages lost (no receipt or not received intact)", value: lost, unit: "messages", target: "= 0", met: lost === 0, note: `of ${load.launched} sent at ${rate}/s for ${MINUTES} min (${noReceipt} without receipt, ${notReceived} not received, ${received.bad} corrupted)` },
+      { figure: "soak: rate held", value: achieved, unit: "messages/s", target: "", met: null, note: `offered ${rate}/s = half of max ${maxThroughput ? maxThroughput.toFixed(1) : "?"}/s (${maxSource ?? "rate given"}); ${load.heldBack} starts held back by the in-flight cap` },
+      { figure: "soak: send → receipt p50 / p99", value: latency.p50, unit: "ms", target: "", met: null, note: `p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(0)} ms; p50 first tenth ${tenths[0]!.p50.toFixed(1)} ms, last tenth ${tenths[9]!.p50.toFixed(1)} ms` },
+      { figure: "soak: relay memory slope after warm-up (largest)", value: worstRelaySlope.rssSlopeMiBPerMin, unit: "MiB/min", target: "", met: null, note: `${worstRelaySlope.relay}, RSS ${worstRelaySlope.rssMiB.afterWarmup?.toFixed(0)} → ${worstRelaySlope.rssMiB.last.toFixed(0)} MiB; every relay: ${relays.map((r) => r.rssSlopeMiBPerMin.toFixed(2)).join(", ")} MiB/min` },
+      { figure: "soak: sender / recipient memory slope", value: sender.rssSlopeMiBPerMin, unit: "MiB/min", target: "", met: null, note: `sender ${sender.rssSlopeMiBPerMin.toFixed(2)}, recipient ${recipient.rssSlopeMiBPerMin.toFixed(2)} MiB/min after warm-up` },
+      { figure: "soak: relay event-loop lag p99 (worst interval)", value: worstLag.eventLoopLagMs.p99Worst, unit: "ms", target: "", met: null, note: `${worstLag.relay}; median of the intervals' p99 per relay: ${relays.map((r) => r.eventLoopLagMs.p99Median.toFixed(0)).join(", ")} ms` },
+    ];
+
+    console.log(`Soak — ${MINUTES} min at ${rate} messages/s (${size} B) through 5 relay processes, one sender → one recipient (client SDK), mixing off\n`);
+    console.log(`${"process".padEnd(26)}${"RSS start".padStart(10)}${"after wu".padStart(10)}${"end".padStart(8)}${"max".padStart(8)}${"MiB/min".padStart(9)}${"R²".padStart(6)}${"lag p99 med".padStart(12)}${"worst".padStart(8)}${"cores".padStart(7)}`);
+    for (const r of relays) {
+      console.log(
+        `${r.relay.padEnd(26)}${(r.rssMiB.first ?? Number.NaN).toFixed(0).padStart(10)}${(r.rssMiB.afterWarmup ?? Number.NaN).toFixed(0).padStart(10)}${r.rssMiB.last.toFixed(0).padStart(8)}${r.rssMiB.max.toFixed(0).padStart(8)}${r.rssSlopeMiBPerMin.toFixed(2).padStart(9)}${r.rssSlopeR2.toFixed(2).padStart(6)}${r.eventLoopLagMs.p99Median.toFixed(1).padStart(12)}${r.eventLoopLagMs.p99Worst.toFixed(0).padStart(8)}${r.cpuCoresMean.toFixed(2).padStart(7)}`,
+      );
+    }
+    for (const [name, p] of [["sender", sender], ["recipient", recipient]] as const) {
+      console.log(`${name.padEnd(26)}${p.rssMiB.first.toFixed(0).padStart(10)}${"".padStart(10)}${p.rssMiB.last.toFixed(0).padStart(8)}${p.rssMiB.max.toFixed(0).padStart(8)}${p.rssSlopeMiBPerMin.toFixed(2).padStart(9)}${p.rssSlopeR2.toFixed(2).padStart(6)}${p.eventLoopLagMs.p99Median.toFixed(1).padStart(12)}${p.eventLoopLagMs.p99Worst.toFixed(0).padStart(8)}${p.cpuCoresMean.toFixed(2).padStart(7)}`);
+    }
+    console.log(`\nsent ${load.launched}, delivered with verified receipts ${load.delivered}, received intact ${received.inRange}, corrupted ${received.bad}, duplicates ${received.duplicates}; retries ${load.retries}; send → receipt p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(0)} ms`);
+    if (load.retries > 0) console.log(`packets sent again: ${Object.entries(load.retryReasons).map(([k, v]) => `${v}× ${k}`).join("; ")}`);
+    console.log(`latency p50 by tenth of the run (ms): ${tenths.map((t) => t.p50.toFixed(0)).join(" ")}`);
+    console.log(`relays settled on chain during the run: ${relays.map((r) => `${r.relay.split(" ")[0]} ${r.settledValue}`).join(", ")}`);
+    if (load.failures.length > 0) console.log(`failures: ${load.failures.slice(0, 5).map((f) => `#${f.seq}: ${f.error}`).join("; ")}`);
+    if (received.missing.length > 0) console.log(`not received: ${received.missing.slice(0, 20).join(", ")}${received.missing.length > 20 ? ", …" : ""}`);
+    console.log(lost === 0 ? "\nno loss" : `\nLOSS: ${lost} messages`);
+
+    const out = {
+      benchmark: "soak",
+      generatedAt: new Date().toISOString(),
+      machine,
+      setup: {
+        description: "bench:stream's network: embedded chain, 5 relay processes (production defaults except mixing off and no channel strategy: relay-to-relay channels pre-funded; automatic settlement on), one sender → one recipient with the client SDK in their own processes, 3-relay routes",
+        route: `entry (relays ${s.entries.map((r) => r.index + 1).join(", ")}, drawn per message) → introduction relay ${s.intro.index + 1} → home relay ${s.home.index + 1} → recipient`,
+        minutes: MINUTES,
+        actualMinutes: totalMinutes,
+        messageBytes: size,
+        bytesPerPacket: s.capacity,
+        rate,
+        maxThroughput: maxThroughput ?? null,
+        maxSource: maxSource ?? "not measured (--rate given)",
+        maxMeasurement: measured ? { delivered: measured.delivered, failed: measured.failed, latencyMs: summarize(measured.latencyMs) } : null,
+        warmupMinutes: WARMUP_MINUTES,
+        sampleSeconds: SAMPLE_SECONDS,
+        relayConfigOverrides: s.relayConfig,
+        memoryRule: "RSS (relays: sotto_process_resident_memory_bytes; sender/recipient: process.memoryUsage.rss) sampled every interval; slope = least-squares line of RSS (MiB) over time (min) for the samples after the warm-up",
+        lagRule: "relays: prom-client's sotto_nodejs_eventloop_lag_* (monitorEventLoopDelay, 10 ms resolution, reset at each scrape: each sample covers its interval); sender/recipient: monitorEventLoopDelay in the process, reset at each sample",
+        lossRule: "a message is lost if send() failed or resolved without a verified receipt per fragment, or the recipient did not get it intact",
+      },
+      figures,
+      loss: { sent: load.launched, deliveredWithReceipts: load.delivered, receivedIntact: received.inRange, noReceipt, notReceived, corrupted: received.bad, duplicates: received.duplicates, failures: load.failures, missing: received.missing.slice(0, 100) },
+      latencyMs: { ...latency, byTenth: tenths },
+      load: { ...load, latencyMs: undefined, failedSeqs: undefined },
+      relays,
+      sender,
+      recipient,
+      samples,
+    };
+    const canonical = MINUTES >= 3;
+    const dir = canonical ? join(here, "..", "bench", "results") : tmpdir();
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, canonical ? "soak.json" : `soak-${process.pid}.json`);
+    writeFileSync(file, toJson(out));
+    console.log(`wrote ${file}`);
+    return lost === 0 ? 0 : 1;
+  } finally {
+    await stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`soak failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
