@@ -68,6 +68,27 @@ describe("ChannelBook (payer ledger persistence, docs/protocol.md §11)", () => 
     expect(await book.voucher(payee)).toBeUndefined();
   });
 
+  it("a ticket that is never answered does not hold the voucher back (the payee could not redeem it)", async () => {
+    const { book, storage, chain } = setup();
+    chain.setChannel(payer, payee, { balance: 100n, epoch: 1n });
+    await book.sync(payee);
+    await book.issue(payee, 3n, challenge(1)); // cumulative 3
+    await book.issue(payee, 3n, challenge(2)); // cumulative 3 (same base)
+    await book.confirm(challenge(1));
+    await book.confirm(challenge(2)); // confirmed 6; the payee can redeem 3 with either ticket
+    const lost = await book.issue(payee, 3n, challenge(3)); // cumulative 9: signed, but its packet is lost
+    expect(lost.ok && lost.ticket.cumulative).toBe(9n);
+    expect(await book.voucherDue(payee)).toBe(true);
+    // The same after a restart (storage only).
+    const again = setup(storage, chain).book;
+    expect(await again.voucher(payee)).toMatchObject({ cumulative: 6n, index: 3n });
+    expect(await again.voucherDue(payee)).toBe(false);
+    // If that ticket is answered after all, the payee can redeem 9, and nothing more is due.
+    await again.confirm(challenge(3));
+    expect((await again.peek(payee))!.ledger.confirmed).toBe(9n);
+    expect(await again.voucherDue(payee)).toBe(false);
+  });
+
   it("follows the chain: redemptions raise settled, a new epoch starts a fresh ledger", async () => {
     const { book, chain } = setup();
     chain.setChannel(payer, payee, { balance: 100n, epoch: 1n });

@@ -12,10 +12,20 @@ export type ChannelRecord = {
   /** Chain status as last read. */
   status: ChannelState["status"];
   closesAt: bigint;
-  /** Highest cumulative signed in this epoch (vouchers are sent when `confirmed` passes it). */
+  /** Highest cumulative signed in this epoch. */
   highestSigned: bigint;
+  /**
+   * Highest cumulative the payee can redeem: of a ticket whose response it revealed, or of a voucher (at
+   * least the chain's `settled`). A voucher is due when `confirmed` passes it. (Absent in records written
+   * before it existed: `highestSigned` stands in.) A signed ticket that is never answered — its packet lost
+   * after the relay, or the relay went down before taking it — never becomes redeemable, so it must not
+   * hold vouchers back.
+   */
+  redeemable?: bigint;
   /** Tickets whose response the payee has not revealed yet: challenge (0x-hex) → amount. */
   pending: Record<string, bigint>;
+  /** Cumulative of each pending ticket: challenge (0x-hex) → cumulative. */
+  pendingCumulative?: Record<string, bigint>;
   /** When the chain state was last read (ms). */
   syncedAt: number;
 };
@@ -94,25 +104,27 @@ export class ChannelBook {
     if (!result.ok) return result;
     record.ledger = result.channel;
     record.pending[challenge.toLowerCase()] = amount;
+    (record.pendingCumulative ??= {})[challenge.toLowerCase()] = result.ticket.cumulative;
     if (result.ticket.cumulative > record.highestSigned) record.highestSigned = result.ticket.cumulative;
     trimPending(record);
     await this.#save(record);
     return { ...result, record };
   }
 
-  /** An unconditional voucher for the confirmed total, if it exceeds everything signed so far (call under `lock`). */
-  /** Whether the payee has been confirmed more than the highest ticket signed so far carries (a voucher is due). */
+  /** Whether the payee was confirmed more than any ticket it can redeem carries (a voucher is due). */
   async voucherDue(payee: Address): Promise<boolean> {
     const record = await this.#load(payee);
-    return record !== undefined && record.ledger.open && record.ledger.confirmed > record.highestSigned;
+    return record !== undefined && isVoucherDue(record);
   }
 
+  /** An unconditional voucher for the confirmed total, if it exceeds what the payee can redeem (call under `lock`). */
   async voucher(payee: Address): Promise<IssuedTicket | undefined> {
     const record = await this.#load(payee);
-    if (!record || !record.ledger.open || record.ledger.confirmed <= record.highestSigned) return undefined;
+    if (!record || !isVoucherDue(record)) return undefined;
     const { ticket, channel } = issueVoucher(record.ledger);
     record.ledger = channel;
-    record.highestSigned = ticket.cumulative;
+    if (ticket.cumulative > record.highestSigned) record.highestSigned = ticket.cumulative;
+    record.redeemable = ticket.cumulative;
     await this.#save(record);
     return ticket;
   }
@@ -129,6 +141,9 @@ export class ChannelBook {
         const still = current.pending[k];
         if (still === undefined) return undefined;
         delete current.pending[k];
+        const cumulative = current.pendingCumulative?.[k];
+        delete current.pendingCumulative?.[k];
+        if (cumulative !== undefined && cumulative > redeemableOf(current)) current.redeemable = cumulative;
         current.ledger = confirmAmount(current.ledger, still);
         await this.#save(current);
         return { payee: current.payee, amount: still };
@@ -143,6 +158,7 @@ export class ChannelBook {
       const record = await this.#load(payee);
       if (!record || record.pending[challenge.toLowerCase()] === undefined) return;
       delete record.pending[challenge.toLowerCase()];
+      delete record.pendingCumulative?.[challenge.toLowerCase()];
       await this.#save(record);
     });
   }
@@ -187,17 +203,28 @@ export function reconcile(stored: ChannelRecord | undefined, payee: Address, cha
   const open = chain.status === "open";
   const base = { payee, status: chain.status, closesAt: chain.closesAt, syncedAt: Date.now() };
   if (!stored || stored.ledger.epoch !== chain.epoch) {
-    return { ...base, ledger: newOutgoingChannel({ epoch: chain.epoch, open, balance: chain.balance, settled: chain.settled }), highestSigned: chain.settled, pending: {} };
+    return { ...base, ledger: newOutgoingChannel({ epoch: chain.epoch, open, balance: chain.balance, settled: chain.settled }), highestSigned: chain.settled, redeemable: chain.settled, pending: {}, pendingCumulative: {} };
   }
   const confirmed = stored.ledger.confirmed > chain.settled ? stored.ledger.confirmed : chain.settled;
+  const redeemable = redeemableOf(stored) > chain.settled ? redeemableOf(stored) : chain.settled;
   return {
     ...stored,
     ...base,
+    redeemable,
     ledger: { ...stored.ledger, open, balance: chain.balance, settled: chain.settled, confirmed },
   };
 }
 
+const redeemableOf = (record: ChannelRecord): bigint => record.redeemable ?? record.highestSigned;
+
+function isVoucherDue(record: ChannelRecord): boolean {
+  return record.ledger.open && record.ledger.confirmed > redeemableOf(record);
+}
+
 function trimPending(record: ChannelRecord): void {
   const keys = Object.keys(record.pending);
-  for (let i = 0; i < keys.length - MAX_PENDING; i++) delete record.pending[keys[i]!];
+  for (let i = 0; i < keys.length - MAX_PENDING; i++) {
+    delete record.pending[keys[i]!];
+    delete record.pendingCumulative?.[keys[i]!];
+  }
 }
