@@ -5,8 +5,10 @@
  * settling every relay.
  */
 import { randomBytes } from "node:crypto";
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseEventLogs, type Address } from "viem";
-import { createSottoClient, type ClientLogger, type ReceivedMessage, type SendProgress, type SottoClient } from "#client";
+import { createSottoClient, type ClientLogger, type ReceivedMessage, type RouteRelay, type SendProgress, type SottoClient } from "#client";
 import { paymentChannelsAbi } from "#contracts/generated";
 import { getNativeBackend } from "#protocol/native";
 import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
@@ -15,11 +17,15 @@ import { metric, waitFor } from "./rawSender.ts";
 const backend = getNativeBackend();
 const lower = (a: string) => a.toLowerCase();
 
-/** A client logger that keeps every line (and prints them with FAILOVER_LOG=1). */
-export function recordingLogger(name: string, lines: string[]): ClientLogger {
+/**
+ * A client logger writing every line, debug included, to `file` (clients.log in the network's directory,
+ * beside the relays' relay.log files); info and above are also kept in `lines`. FAILOVER_LOG=1 prints them.
+ */
+export function recordingLogger(name: string, lines: string[], file?: string): ClientLogger {
   const log = (level: string) => (message: string, context?: Record<string, unknown>, error?: unknown) => {
     const line = `${new Date().toISOString()} [${name}] ${level} ${message} ${context ? JSON.stringify(context, (_k, v) => (typeof v === "bigint" ? String(v) : v)) : ""} ${error instanceof Error ? error.message.split("\n")[0] : ""}`;
-    if (level !== "debug" || process.env.FAILOVER_LOG) lines.push(line);
+    if (level !== "debug") lines.push(line);
+    if (file) appendFileSync(file, `${line}\n`);
     if (process.env.FAILOVER_LOG) console.error(line);
   };
   return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
@@ -43,7 +49,7 @@ export async function createSender(net: LocalNetwork, p: { accountIndex: number;
     wallet,
     contracts: net.devnet.contracts,
     routeLength: p.routeLength ?? 3,
-    logger: recordingLogger(name, p.logLines),
+    logger: recordingLogger(name, p.logLines, join(net.baseDir, "clients.log")),
     ...p.clientOptions,
   });
   for (const relay of p.entries) await client.fundChannel({ relay: relay.node, amount: p.deposit });
@@ -56,18 +62,20 @@ export interface Recipient {
   address: string;
   intro: Address;
   home: Address;
+  /** Fees of the address's relays (introduction, home). */
+  fees: bigint[];
   /** Every delivered message (duplicates would show here: the client deduplicates by message id). */
   received: ReceivedMessage[];
 }
 
 /** A listening recipient (identity, no wallet) whose address goes through `intro` then `home`. */
 export async function createRecipient(net: LocalNetwork, p: { name: string; intro: LocalRelay; home: LocalRelay; logLines: string[] }): Promise<Recipient> {
-  const client = await createSottoClient({ publicClient: net.devnet.publicClient, contracts: net.devnet.contracts, identityKey: randomBytes(32), logger: recordingLogger(p.name, p.logLines) });
+  const client = await createSottoClient({ publicClient: net.devnet.publicClient, contracts: net.devnet.contracts, identityKey: randomBytes(32), logger: recordingLogger(p.name, p.logLines, join(net.baseDir, "clients.log")) });
   const made = await client.address({ relays: [p.intro.node, p.home.node] });
   const received: ReceivedMessage[] = [];
   client.onMessage((m) => void received.push(m));
   await client.listen();
-  return { name: p.name, client, address: made.address, intro: made.intro, home: made.home, received };
+  return { name: p.name, client, address: made.address, intro: made.intro, home: made.home, fees: made.fees, received };
 }
 
 export interface MessageOutcome {
@@ -82,8 +90,10 @@ export interface MessageOutcome {
   packets: number;
   /** Entry relay of each packet sent (attempt order). */
   entries: Address[];
-  /** The sender-chosen relays of the packet that got through. */
-  route: Address[];
+  /** Every attempt: its entry relay (also for an entry that could not be dialled) and why it failed, if it did. */
+  attempts: { attempt: number; entry?: Address; reason?: string }[];
+  /** The sender-chosen relays of the packet that got through (entry first, with their fees). */
+  route: RouteRelay[];
   retries: string[];
   fee: bigint;
   error?: string;
@@ -111,20 +121,33 @@ export async function runTraffic(p: { senders: Sender[]; recipients: Recipient[]
       const index = next++;
       const recipient = p.recipients[index % p.recipients.length]!;
       const text = `failover message ${index} from ${sender.name} to ${recipient.name} ${randomBytes(8).toString("hex")}`;
-      const outcome: MessageOutcome = { index, sender: sender.name, recipient: recipient.name, text, ok: false, verified: false, ms: 0, packets: 0, entries: [], route: [], retries: [], fee: 0n };
+      const outcome: MessageOutcome = { index, sender: sender.name, recipient: recipient.name, text, ok: false, verified: false, ms: 0, packets: 0, entries: [], attempts: [], route: [], retries: [], fee: 0n };
+      const attempt = (n: number) => {
+        let found = outcome.attempts.find((a) => a.attempt === n);
+        if (!found) outcome.attempts.push((found = { attempt: n }));
+        return found;
+      };
       const t0 = performance.now();
       try {
         const sent = await sender.client.send(recipient.address, text, {
           onProgress: (e: SendProgress) => {
-            if (e.type === "sent") outcome.entries.push(e.entry);
-            if (e.type === "retry") outcome.retries.push(e.reason);
+            if (e.type === "sent") {
+              outcome.entries.push(e.entry);
+              attempt(e.attempt).entry = e.entry;
+            }
+            if (e.type === "retry") {
+              outcome.retries.push(e.reason);
+              const a = attempt(e.attempt);
+              a.reason = e.reason;
+              a.entry ??= /Cannot reach relay (0x[0-9a-fA-F]{40})/.exec(e.reason)?.[1] as Address | undefined;
+            }
           },
         });
         outcome.ok = sent.delivered;
         outcome.messageId = sent.messageId;
         outcome.packets = sent.packets;
         outcome.fee = sent.fee;
-        outcome.route = sent.receipts[0]?.route.map((r) => r.node) ?? [];
+        outcome.route = sent.receipts[0]?.route ?? [];
         outcome.verified =
           sent.receipts.length === sent.fragments &&
           sent.receipts.every((r) => Buffer.from(backend.keccak256(Buffer.from(r.recipientAck.slice(2), "hex"))).equals(Buffer.from(r.receiptChallenge.slice(2), "hex")));
@@ -198,9 +221,11 @@ export async function settleAll(relays: LocalRelay[], timeoutMs = 60_000): Promi
   );
 }
 
+export type RelayCounters = Record<"in" | "out" | "acksSent" | "ackTimeouts" | "faultInjected" | "nextHopUnreliable" | "linkUnavailable" | "dropped" | "earned", number>;
+
 /** Selected counters of every relay (NaN for a stopped relay). */
-export async function relayCounters(relays: LocalRelay[]): Promise<Record<string, number>[]> {
-  const names: [string, string, Record<string, string>][] = [
+export async function relayCounters(relays: LocalRelay[]): Promise<RelayCounters[]> {
+  const names: [keyof RelayCounters, string, Record<string, string>][] = [
     ["in", "sotto_packets_in_total", {}],
     ["out", "sotto_packets_out_total", {}],
     ["acksSent", "sotto_acks_sent_total", {}],
@@ -213,9 +238,64 @@ export async function relayCounters(relays: LocalRelay[]): Promise<Record<string
   ];
   return Promise.all(
     relays.map(async (relay) => {
-      const out: Record<string, number> = {};
+      const out = {} as RelayCounters;
       for (const [key, name, labels] of names) out[key] = relay.running ? await metric(relay, name, labels).catch(() => Number.NaN) : Number.NaN;
       return out;
     }),
   );
+}
+
+/**
+ * What each relay should keep when only delivered packets were paid: for every delivered message (one
+ * fragment), its fee at every relay of the packet that got through — the sender's relays and the
+ * recipient's introduction and home relays. Keys are lowercase node addresses.
+ */
+export function earningsOfDelivered(outcomes: MessageOutcome[], recipients: Recipient[]): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  const add = (node: string, fee: bigint) => out.set(lower(node), (out.get(lower(node)) ?? 0n) + fee);
+  const byName = new Map(recipients.map((r) => [r.name, r]));
+  for (const o of outcomes) {
+    if (!o.ok) continue;
+    const to = byName.get(o.recipient)!;
+    const direct = o.route.length === 1 && lower(o.route[0]!.node) === lower(to.intro); // straight into the blinded path
+    if (!direct) for (const hop of o.route) add(hop.node, hop.fee);
+    add(to.intro, to.fees[0]!);
+    add(to.home, to.fees[1]!);
+  }
+  return out;
+}
+
+/** Per relay: redeemed from channels paying it, and redeemed by others from its channels. */
+export function relayFlows(list: Redemption[], node: Address): { received: bigint; paidOut: bigint; net: bigint } {
+  const received = redeemed(list, { payee: node });
+  const paidOut = redeemed(list, { payer: node });
+  return { received, paidOut, net: received - paidOut };
+}
+
+/** A relay's counter `name` per value of label `label` (non-zero only), from its Prometheus text. */
+export async function countersBy(relay: LocalRelay, name: string, label: string): Promise<Record<string, number>> {
+  const text = await relay.admin<string>("/metrics");
+  const out: Record<string, number> = {};
+  for (const line of text.split("\n")) {
+    const match = new RegExp(`^${name}\\{([^}]*)\\} ([0-9.e+-]+)$`).exec(line);
+    if (!match) continue;
+    const value = new RegExp(`${label}="([^"]*)"`).exec(match[1]!)?.[1];
+    if (value !== undefined && Number(match[2]) > 0) out[value] = (out[value] ?? 0) + Number(match[2]);
+  }
+  return out;
+}
+
+/** Non-zero drop and ticket-rejection reasons of every running relay, for the test output. */
+export async function describeDrops(relays: LocalRelay[]): Promise<string> {
+  const parts: string[] = [];
+  for (const relay of relays) {
+    if (!relay.running) {
+      parts.push(`relay ${relay.index + 1}: stopped`);
+      continue;
+    }
+    const dropped = await countersBy(relay, "sotto_packets_dropped_total", "reason");
+    const rejected = await countersBy(relay, "sotto_tickets_rejected_total", "reason");
+    parts.push(`relay ${relay.index + 1}: dropped ${JSON.stringify(dropped)} rejected ${JSON.stringify(rejected)}`);
+  }
+  return parts.join("; ");
 }
