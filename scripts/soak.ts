@@ -17,8 +17,8 @@
  * and event-loop delay, and prints a progress line on stderr. At the end: each process's memory slope (MiB/min,
  * least-squares line over the samples after --warmup-minutes, default 20 % of the run, at least 30 s), the
  * event-loop lag, the latency over time, and the loss (messages without receipt / not received). Writes
- * bench/results/soak.json (a run with other options than the defaults and --minutes ≥ 3 writes it too;
- * shorter runs write to $TMPDIR) and exits non-zero on any loss.
+ * bench/results/soak.json (runs of --minutes ≥ 3; shorter ones write to $TMPDIR; --out <file> anywhere) and exits
+ * non-zero on any loss.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -55,15 +55,17 @@ const { values: args } = parseArgs({
     size: { type: "string" },
     "warmup-minutes": { type: "string" },
     "sample-seconds": { type: "string", default: "10" },
+    out: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (args.help) {
   process.stdout.write(
-    "usage: npm run soak -- [--minutes 10] [--max <messages/s> | --rate <messages/s>] [--size <bytes>] [--warmup-minutes <m>] [--sample-seconds 10]\n" +
+    "usage: npm run soak -- [--minutes 10] [--max <messages/s> | --rate <messages/s>] [--size <bytes>] [--warmup-minutes <m>] [--sample-seconds 10] [--out <file>]\n" +
       "  --max   the network's max throughput (messages/s); the soak runs at half of it (default: measured first)\n" +
       "  --rate  the soak rate itself (messages/s)\n" +
-      "  --size  message size in bytes (default: one full packet)\n",
+      "  --size  message size in bytes (default: one full packet)\n" +
+      "  --out   where to write the JSON (default: bench/results/soak.json for runs of 3 min or more, else $TMPDIR)\n",
   );
   process.exit(0);
 }
@@ -141,16 +143,23 @@ async function main(): Promise<number> {
     let maxSource = GIVEN_MAX ? "given (--max)" : undefined;
     let measured: LoadResult | undefined;
     if (!GIVEN_RATE && !maxThroughput) {
-      await waitForQuiet(s, 20_000);
+      // Closed loop like bench:stream; up to 3 attempts while other processes take > 0.3 cores, the least disturbed kept.
       const window = size <= s.capacity ? 24 : 4;
-      log(`measuring the max throughput: closed loop, ${window} messages of ${size} B in flight, 3 s warm-up + 10 s`);
-      const meter = cpuMeter(s);
-      measured = await s.sender.request<LoadResult>("load", { params: { label: "max", size, window, warmupSeconds: 3, seconds: 10 } });
-      const cpu = meter();
+      let best: { load: LoadResult; others: number; busy: number } | undefined;
+      for (let attempt = 0; attempt < 3 && (best === undefined || best.others > 0.3); attempt++) {
+        await waitForQuiet(s, 20_000);
+        log(`measuring the max throughput: closed loop, ${window} messages of ${size} B in flight, 3 s warm-up + 10 s`);
+        const meter = cpuMeter(s);
+        const load = await s.sender.request<LoadResult>("load", { params: { label: "max", size, window, warmupSeconds: 3, seconds: 10 } });
+        const cpu = meter();
+        log(`  ${(load.deliveredInWindow / load.measuredSeconds).toFixed(1)} messages/s (${load.failed} failed); machine ${cpu.machineBusyCores.toFixed(2)} cores busy, other processes ${cpu.otherCores.toFixed(2)}`);
+        if (load.failed > 0) log(`  failures while measuring: ${load.failures.slice(0, 3).map((f) => f.error).join("; ")}`);
+        if (!best || cpu.otherCores < best.others) best = { load, others: cpu.otherCores, busy: cpu.machineBusyCores };
+      }
+      measured = best!.load;
       maxThroughput = measured.deliveredInWindow / measured.measuredSeconds;
-      maxSource = `measured: closed loop, ${window} in flight, 10 s (machine ${cpu.machineBusyCores.toFixed(2)} cores busy, other processes ${cpu.otherCores.toFixed(2)})`;
-      log(`max throughput ${maxThroughput.toFixed(1)} messages/s (${measured.failed} failed); ${maxSource}`);
-      if (measured.failed > 0) log(`  failures while measuring: ${measured.failures.slice(0, 3).map((f) => f.error).join("; ")}`);
+      maxSource = `measured: closed loop, ${window} in flight, 10 s (machine ${best!.busy.toFixed(2)} cores busy, other processes ${best!.others.toFixed(2)})`;
+      log(`max throughput ${maxThroughput.toFixed(1)} messages/s; ${maxSource}`);
     }
     const rate = GIVEN_RATE ?? Math.max(0.5, Math.round((maxThroughput! / 2) * 10) / 10);
     const seconds = MINUTES * 60;
@@ -202,8 +211,9 @@ async function main(): Promise<number> {
         const x = await takeSample();
         samples.push(x);
         const p = x.progress;
-        const mm = Math.floor(x.t);
-        const ss = Math.round((x.t - mm) * 60);
+        const totalSeconds = Math.round(x.t * 60);
+        const mm = Math.floor(totalSeconds / 60);
+        const ss = totalSeconds % 60;
         log(
           `${mm}:${String(ss).padStart(2, "0")} ` +
             (p ? `sent ${p.launched} delivered ${p.delivered} failed ${p.failed} retries ${p.retries} in flight ${p.inFlight} | p50 ${p.intervalLatencyMs.p50.toFixed(0)} ms p99 ${p.intervalLatencyMs.p99.toFixed(0)} ms | ` : "") +
@@ -265,15 +275,16 @@ async function main(): Promise<number> {
       const part = summarize(load.latencyMs.slice(from, to));
       return { p50: part.p50, p99: part.p99 };
     });
-    const worstRelaySlope = relays.reduce((a, r) => (Math.abs(r.rssSlopeMiBPerMin) > Math.abs(a.rssSlopeMiBPerMin) ? r : a), relays[0]!);
+    // The relay whose memory grew fastest (a negative slope is memory given back, not a leak).
+    const worstRelaySlope = relays.reduce((a, r) => (r.rssSlopeMiBPerMin > a.rssSlopeMiBPerMin ? r : a), relays[0]!);
     const worstLag = relays.reduce((a, r) => (r.eventLoopLagMs.p99Worst > a.eventLoopLagMs.p99Worst ? r : a), relays[0]!);
     const achieved = load.delivered / (load.measuredSeconds + load.drainSeconds);
     const figures = [
       { figure: "soak: messages lost (no receipt or not received intact)", value: lost, unit: "messages", target: "= 0", met: lost === 0, note: `of ${load.launched} sent at ${rate}/s for ${MINUTES} min (${noReceipt} without receipt, ${notReceived} not received, ${received.bad} corrupted)` },
       { figure: "soak: rate held", value: achieved, unit: "messages/s", target: "", met: null, note: `offered ${rate}/s = half of max ${maxThroughput ? maxThroughput.toFixed(1) : "?"}/s (${maxSource ?? "rate given"}); ${load.heldBack} starts held back by the in-flight cap` },
       { figure: "soak: send → receipt p50 / p99", value: latency.p50, unit: "ms", target: "", met: null, note: `p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(0)} ms; p50 first tenth ${tenths[0]!.p50.toFixed(1)} ms, last tenth ${tenths[9]!.p50.toFixed(1)} ms` },
-      { figure: "soak: relay memory slope after warm-up (largest)", value: worstRelaySlope.rssSlopeMiBPerMin, unit: "MiB/min", target: "", met: null, note: `${worstRelaySlope.relay}, RSS ${worstRelaySlope.rssMiB.afterWarmup?.toFixed(0)} → ${worstRelaySlope.rssMiB.last.toFixed(0)} MiB; every relay: ${relays.map((r) => r.rssSlopeMiBPerMin.toFixed(2)).join(", ")} MiB/min` },
-      { figure: "soak: sender / recipient memory slope", value: sender.rssSlopeMiBPerMin, unit: "MiB/min", target: "", met: null, note: `sender ${sender.rssSlopeMiBPerMin.toFixed(2)}, recipient ${recipient.rssSlopeMiBPerMin.toFixed(2)} MiB/min after warm-up` },
+      { figure: "soak: relay memory slope after warm-up (steepest)", value: worstRelaySlope.rssSlopeMiBPerMin, unit: "MiB/min", target: "", met: null, note: `${worstRelaySlope.relay}, RSS ${worstRelaySlope.rssMiB.afterWarmup?.toFixed(0)} → ${worstRelaySlope.rssMiB.last.toFixed(0)} MiB (max ${worstRelaySlope.rssMiB.max.toFixed(0)}), R² ${worstRelaySlope.rssSlopeR2.toFixed(2)}; every relay: ${relays.map((r) => `${r.rssSlopeMiBPerMin.toFixed(1)} (R² ${r.rssSlopeR2.toFixed(2)})`).join(", ")} MiB/min` },
+      { figure: "soak: sender memory slope", value: sender.rssSlopeMiBPerMin, unit: "MiB/min", target: "", met: null, note: `R² ${sender.rssSlopeR2.toFixed(2)}, RSS ${sender.rssMiB.first.toFixed(0)} → ${sender.rssMiB.last.toFixed(0)} MiB; recipient ${recipient.rssSlopeMiBPerMin.toFixed(1)} MiB/min (R² ${recipient.rssSlopeR2.toFixed(2)})` },
       { figure: "soak: relay event-loop lag p99 (worst interval)", value: worstLag.eventLoopLagMs.p99Worst, unit: "ms", target: "", met: null, note: `${worstLag.relay}; median of the intervals' p99 per relay: ${relays.map((r) => r.eventLoopLagMs.p99Median.toFixed(0)).join(", ")} ms` },
     ];
 
@@ -327,9 +338,8 @@ async function main(): Promise<number> {
       samples,
     };
     const canonical = MINUTES >= 3;
-    const dir = canonical ? join(here, "..", "bench", "results") : tmpdir();
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, canonical ? "soak.json" : `soak-${process.pid}.json`);
+    const file = args.out ?? (canonical ? join(here, "..", "bench", "results", "soak.json") : join(tmpdir(), `soak-${process.pid}.json`));
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, toJson(out));
     console.log(`wrote ${file}`);
     return lost === 0 ? 0 : 1;
