@@ -50,7 +50,7 @@ function runScript(script: string): Promise<Run> {
 type Row = { bench: string; figure: string; measured: string; target: string; met: boolean | null };
 
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
-const num = (n: number, digits = 1) => (Number.isFinite(n) ? (Math.abs(n) >= 100 ? int(n) : n.toFixed(digits)) : "n/a");
+const num = (n: number, digits = 1) => (Number.isFinite(n) ? (Math.abs(n) >= 100 || Number.isInteger(n) ? int(n) : n.toFixed(digits)) : "n/a");
 
 type Source = { file: string; bench: string; generatedAt: string | undefined; machine: string | undefined; stale: boolean; missing: boolean };
 

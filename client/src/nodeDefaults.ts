@@ -3,7 +3,7 @@
  * never see `#protocol/native` (libsecp256k1 N-API, node:crypto).
  */
 import type { Libp2p } from "libp2p";
-import { createHost } from "#net";
+import { createHost } from "#net/node";
 import { portableBackend, type CryptoBackend } from "#protocol";
 import { getNativeBackend } from "#protocol/native";
 
