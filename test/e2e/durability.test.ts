@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getChannel } from "#contracts";
-import { startLocalNetwork, type LocalNetwork, type LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
-import { RawSender, metric, offlineRecipient, waitFor } from "../support/rawSender.ts";
+import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
+import { RawSender, startWithRawSender, metric, offlineRecipient, waitFor } from "../support/rawSender.ts";
 
 interface IncomingView {
   payer: string;
@@ -18,15 +18,8 @@ describe("crash safety (relay processes, real libp2p and chain)", () => {
   let sender: RawSender;
 
   beforeAll(async () => {
-    net = await startLocalNetwork({
-      relays: 3,
-      logLevel: "warn",
-      relayConfig: { tickets: { ackTimeoutMs: 1_000, creditWindow: "100000", voucherIdleMs: 300 }, settlement: { jitterMs: 0, minValue: "1000000000" } },
-    });
+    ({ net, sender } = await startWithRawSender({ relays: 3, relayConfig: { tickets: { ackTimeoutMs: 1_000, creditWindow: "100000", voucherIdleMs: 300 }, settlement: { jitterMs: 0, minValue: "1000000000" } } }, { account: 15, deposit: 100_000n, autoConfirm: true }));
     [r1, r2, r3] = net.relays as [LocalRelay, LocalRelay, LocalRelay];
-    sender = new RawSender(net, r1, 15);
-    sender.autoConfirm = true;
-    await sender.open(100_000n);
   }, 120_000);
   afterAll(async () => {
     await sender?.close();

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LinkManager } from "#net";
 import { createHost } from "#net/node";
 import { createSubscribe, type Frame } from "#protocol";
-import { startLocalNetwork, type LocalNetwork, type LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
-import { RawSender, backend, bytes, metric, offlineRecipient, waitFor } from "../support/rawSender.ts";
+import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
+import { RawSender, startWithRawSender, backend, bytes, metric, offlineRecipient, waitFor } from "../support/rawSender.ts";
 
 // A recipient that stays offline past the mailbox TTL: the message expires, the exit relay is not paid,
 // and the sender never gets a receipt.
@@ -13,15 +13,8 @@ describe("mailbox expiry (relay processes, real libp2p and chain)", () => {
   let sender: RawSender;
 
   beforeAll(async () => {
-    net = await startLocalNetwork({
-      relays: 3,
-      logLevel: "warn",
-      relayConfig: { mailbox: { ttlSeconds: 2 }, tickets: { creditWindow: "1000", voucherIdleMs: 300 }, settlement: { jitterMs: 0, minValue: "1000000000" } },
-    });
+    ({ net, sender } = await startWithRawSender({ relays: 3, relayConfig: { mailbox: { ttlSeconds: 2 }, tickets: { creditWindow: "1000", voucherIdleMs: 300 }, settlement: { jitterMs: 0, minValue: "1000000000" } } }, { account: 18, deposit: 1_000n, autoConfirm: true }));
     [r1, r2, r3] = net.relays as [LocalRelay, LocalRelay, LocalRelay];
-    sender = new RawSender(net, r1, 18);
-    sender.autoConfirm = true;
-    await sender.open(1_000n);
   }, 120_000);
   afterAll(async () => {
     await sender?.close();

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NackReason } from "#protocol";
-import { startLocalNetwork, type LocalNetwork, type LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
-import { RawSender, hex, metric, offlineRecipient, waitFor } from "../support/rawSender.ts";
+import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
+import { RawSender, startWithRawSender, hex, metric, offlineRecipient, waitFor } from "../support/rawSender.ts";
 
 // Four relays as separate processes on the embedded chain. Relay 4 silently drops every packet it gets.
 describe("relay faults and attacks (relay processes, real libp2p and chain)", () => {
@@ -11,15 +11,15 @@ describe("relay faults and attacks (relay processes, real libp2p and chain)", ()
   let sender: RawSender;
 
   beforeAll(async () => {
-    net = await startLocalNetwork({
-      relays: 4,
-      logLevel: "warn",
-      relayConfig: { tickets: { ackTimeoutMs: 400, creditWindow: "50" }, settlement: { jitterMs: 0, minValue: "1000000" } },
-      relayConfigFor: (i) => (i === 3 ? { faults: { dropRate: 1 } } : {}),
-    });
+    ({ net, sender } = await startWithRawSender(
+      {
+        relays: 4,
+        relayConfig: { tickets: { ackTimeoutMs: 400, creditWindow: "50" }, settlement: { jitterMs: 0, minValue: "1000000" } },
+        relayConfigFor: (i) => (i === 3 ? { faults: { dropRate: 1 } } : {}),
+      },
+      { account: 13, deposit: 100n },
+    ));
     [r1, r2, r3, r4] = net.relays as [LocalRelay, LocalRelay, LocalRelay, LocalRelay];
-    sender = new RawSender(net, r1, 13);
-    await sender.open(100n);
   }, 120_000);
   afterAll(async () => {
     await sender?.close();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalNetwork, type LocalNetwork, type LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
-import { RawSender, offlineRecipient, waitFor } from "../support/rawSender.ts";
+import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
+import { RawSender, startWithRawSender, offlineRecipient, waitFor } from "../support/rawSender.ts";
 import { RelayFuzzer, relayAccounting } from "../support/relayFuzzer.ts";
 
 // Random and mutated input sent to a running relay over libp2p (a short run; `npm run fuzz:relay` does
@@ -11,10 +11,8 @@ describe("fuzzing a relay over the network (relay processes, real libp2p)", () =
   let sender: RawSender;
 
   beforeAll(async () => {
-    net = await startLocalNetwork({ relays: 3, logLevel: "warn" });
+    ({ net, sender } = await startWithRawSender({ relays: 3 }, { account: 19, deposit: 1_000n }));
     r1 = net.relays[0]!;
-    sender = new RawSender(net, r1, 19);
-    await sender.open(1_000n);
   }, 120_000);
   afterAll(async () => {
     await sender?.close();

@@ -1,8 +1,8 @@
 import { parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { paymentChannelsAbi } from "#contracts/generated";
-import { startLocalNetwork, type LocalNetwork, type LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
-import { RawSender, metric, offlineRecipient, waitFor } from "../support/rawSender.ts";
+import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
+import { RawSender, startWithRawSender, metric, offlineRecipient, waitFor } from "../support/rawSender.ts";
 
 // The chain's JSON-RPC endpoint disappears for 30 s (the chain itself keeps its state) and comes back.
 describe("chain RPC outage (relay processes, real libp2p and chain)", () => {
@@ -11,15 +11,8 @@ describe("chain RPC outage (relay processes, real libp2p and chain)", () => {
   let sender: RawSender;
 
   beforeAll(async () => {
-    net = await startLocalNetwork({
-      relays: 3,
-      logLevel: "warn",
-      relayConfig: { chain: { pollIntervalMs: 300 }, tickets: { creditWindow: "100000", voucherIdleMs: 300 }, settlement: { jitterMs: 0, minValue: "1000000000" } },
-    });
+    ({ net, sender } = await startWithRawSender({ relays: 3, relayConfig: { chain: { pollIntervalMs: 300 }, tickets: { creditWindow: "100000", voucherIdleMs: 300 }, settlement: { jitterMs: 0, minValue: "1000000000" } } }, { account: 17, deposit: 10_000n, autoConfirm: true }));
     [r1, r2, r3] = net.relays as [LocalRelay, LocalRelay, LocalRelay];
-    sender = new RawSender(net, r1, 17);
-    sender.autoConfirm = true;
-    await sender.open(10_000n);
   }, 120_000);
   afterAll(async () => {
     await net?.devnet.resumeRpc().catch(() => undefined);

@@ -15,7 +15,7 @@ import {
   type PaidBlindedPath,
 } from "#protocol";
 import { getNativeBackend } from "#protocol/native";
-import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
+import { startLocalNetwork, type LocalNetwork, type LocalNetworkOptions, type LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
 
 export const backend = getNativeBackend();
 export const bytes = (hex: string) => new Uint8Array(Buffer.from(hex.replace(/^0x/, ""), "hex"));
@@ -177,5 +177,25 @@ export class RawSender {
   async close(): Promise<void> {
     await this.#links?.stop();
     await this.#host?.stop();
+  }
+}
+
+/**
+ * The fault tests' setup: relay processes on the embedded chain (logging at warn) and a raw sender, on
+ * test account `account`, with a channel of `deposit` to relay 1.
+ */
+export async function startWithRawSender(
+  options: Omit<LocalNetworkOptions, "logLevel">,
+  p: { account: number; deposit: bigint; autoConfirm?: boolean },
+): Promise<{ net: LocalNetwork; sender: RawSender }> {
+  const net = await startLocalNetwork({ logLevel: "warn", ...options });
+  try {
+    const sender = new RawSender(net, net.relays[0]!, p.account);
+    sender.autoConfirm = p.autoConfirm ?? false;
+    await sender.open(p.deposit);
+    return { net, sender };
+  } catch (error) {
+    await net.stop();
+    throw error;
   }
 }
