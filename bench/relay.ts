@@ -679,9 +679,14 @@ async function cleanup() {
     await net.stop();
     rmSync(net.baseDir, { recursive: true, force: true });
     if (PROFILE) {
-      const files = readdirSync(profileDir).filter((f) => f.endsWith(".cpuprofile"));
-      for (const f of files) if (R.child && f.includes(`.${R.child.pid}.`)) renameSync(join(profileDir, f), join(profileDir, "relay.cpuprofile"));
-      log(`profile of R: ${join(profileDir, "relay.cpuprofile")}`);
+      // node names them CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is the main thread.
+      const files = readdirSync(profileDir).filter((f) => f.endsWith(".cpuprofile") && R.child && f.includes(`.${R.child.pid}.`));
+      const names = files.map((f) => {
+        const thread = f.split(".").at(-3);
+        return [f, thread === "0" ? "relay.cpuprofile" : `relay-worker-${thread}.cpuprofile`] as const;
+      });
+      for (const [from, to] of names) renameSync(join(profileDir, from), join(profileDir, to));
+      log(`profiles of R (main thread: relay.cpuprofile): ${names.map(([, to]) => join(profileDir, to)).join(", ")}`);
     }
   }
   rmSync(workDir, { recursive: true, force: true });
