@@ -268,13 +268,14 @@ export async function createSottoClient(parameters: CreateSottoClientParameters)
       // Reveals being recorded finish, and vouchers still due go out, so the relays can redeem everything
       // they were confirmed and the ledger on disk is complete.
       await Promise.all([...s.pending]);
-      // Every channel is checked, not only those with a voucher timer running: a voucher that could not be
-      // sent when its timer fired (the relay was down) is still due.
+      // Every channel is checked, not only those with a voucher timer running, and a final voucher goes out
+      // for anything confirmed and unsettled even if one was sent before: an earlier one may have been lost
+      // with a relay that crashed (vouchers are not acknowledged).
       const due = new Set(s.voucherTimers.keys());
       for (const timer of s.voucherTimers.values()) clearTimeout(timer);
       s.voucherTimers.clear();
       if (s.book) for (const payee of await s.book.payees().catch(() => [])) due.add(payee.toLowerCase());
-      if (wallet) await Promise.all([...due].map((payee) => sendVoucher(s, wallet, payee as Address).catch(() => false)));
+      if (wallet) await Promise.all([...due].map((payee) => sendVoucher(s, wallet, payee as Address, { final: true }).catch(() => false)));
       s.closed = true;
       s.receiver?.close();
       s.directory.stop();

@@ -68,6 +68,24 @@ describe("ChannelBook (payer ledger persistence, docs/protocol.md §11)", () => 
     expect(await book.voucher(payee)).toBeUndefined();
   });
 
+  it("the final voucher of a session goes out again for anything unsettled (an earlier one may have been lost)", async () => {
+    const { book, chain } = setup();
+    chain.setChannel(payer, payee, { balance: 100n, epoch: 1n });
+    await book.sync(payee);
+    await book.issue(payee, 3n, challenge(1));
+    await book.issue(payee, 3n, challenge(2));
+    await book.confirm(challenge(1));
+    await book.confirm(challenge(2));
+    expect(await book.voucher(payee)).toMatchObject({ cumulative: 6n, index: 2n });
+    expect(await book.voucherDue(payee)).toBe(false);
+    expect(await book.voucherDue(payee, { final: true })).toBe(true);
+    expect(await book.voucher(payee, { final: true })).toMatchObject({ cumulative: 6n, index: 3n });
+    // Once the payee redeemed it all, not even a final voucher is due.
+    chain.setChannel(payer, payee, { balance: 94n, settled: 6n, epoch: 1n });
+    await book.sync(payee);
+    expect(await book.voucherDue(payee, { final: true })).toBe(false);
+  });
+
   it("a ticket that is never answered does not hold the voucher back (the payee could not redeem it)", async () => {
     const { book, storage, chain } = setup();
     chain.setChannel(payer, payee, { balance: 100n, epoch: 1n });

@@ -112,15 +112,15 @@ export class ChannelBook {
   }
 
   /** Whether the payee was confirmed more than any ticket it can redeem carries (a voucher is due). */
-  async voucherDue(payee: Address): Promise<boolean> {
+  async voucherDue(payee: Address, options: VoucherOptions = {}): Promise<boolean> {
     const record = await this.#load(payee);
-    return record !== undefined && isVoucherDue(record);
+    return record !== undefined && isVoucherDue(record, options);
   }
 
   /** An unconditional voucher for the confirmed total, if it exceeds what the payee can redeem (call under `lock`). */
-  async voucher(payee: Address): Promise<IssuedTicket | undefined> {
+  async voucher(payee: Address, options: VoucherOptions = {}): Promise<IssuedTicket | undefined> {
     const record = await this.#load(payee);
-    if (!record || !isVoucherDue(record)) return undefined;
+    if (!record || !isVoucherDue(record, options)) return undefined;
     const { ticket, channel } = issueVoucher(record.ledger);
     record.ledger = channel;
     if (ticket.cumulative > record.highestSigned) record.highestSigned = ticket.cumulative;
@@ -217,8 +217,17 @@ export function reconcile(stored: ChannelRecord | undefined, payee: Address, cha
 
 const redeemableOf = (record: ChannelRecord): bigint => record.redeemable ?? record.highestSigned;
 
-function isVoucherDue(record: ChannelRecord): boolean {
-  return record.ledger.open && record.ledger.confirmed > redeemableOf(record);
+/**
+ * `final`: the last voucher of a session is due whenever anything confirmed is unsettled, even if a voucher
+ * for it went out before. Vouchers are not acknowledged, so one sent just before the relay crashed (or
+ * still in its commit when it was killed) is lost, and without a later ticket on the channel the relay
+ * could never redeem what it revealed beyond its best ticket. Sending it again costs one signature.
+ */
+export type VoucherOptions = { final?: boolean };
+
+function isVoucherDue(record: ChannelRecord, options: VoucherOptions): boolean {
+  if (!record.ledger.open) return false;
+  return record.ledger.confirmed > (options.final ? record.ledger.settled : redeemableOf(record));
 }
 
 function trimPending(record: ChannelRecord): void {
