@@ -1,5 +1,8 @@
 // Fuzzes a running relay over libp2p with a million (or --inputs N) mutated and random frames plus
-// garbage streams, then checks that it is alive, counted every input, and did not grow without bound.
+// garbage streams, then checks that it is alive, counted every input, and did not grow without bound:
+// after each chunk of 50,000 inputs the relay's heap in use and RSS are sampled; the floor of the heap
+// (its least sample, i.e. after a GC) in the second half of the run must be within 16 MiB of the first
+// half's, and the peak RSS of the second half within 64 MiB of the first half's (a plateau, not a slope).
 //   npm run fuzz:relay [-- --inputs 1000000 --seed 7]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -24,10 +27,12 @@ try {
   const fuzzer = new RelayFuzzer(relay, seed);
   const started = Date.now();
   const chunk = 50_000;
+  const samples: { inputs: number; rssMiB: number; heapUsedMiB: number }[] = [];
   for (let done = 0; done < inputs; done += chunk) {
     await fuzzer.run(valid.frame, Math.min(chunk, inputs - done));
     await fuzzer.garbage(10);
     const a = await relayAccounting(relay);
+    samples.push({ inputs: Math.min(done + chunk, inputs), rssMiB: a.rssBytes / 2 ** 20, heapUsedMiB: a.heapUsedBytes / 2 ** 20 });
     log(`fuzz:relay ${Math.min(done + chunk, inputs).toLocaleString()} / ${inputs.toLocaleString()} inputs, rss ${(a.rssBytes / 2 ** 20).toFixed(0)} MiB, heap used ${(a.heapUsedBytes / 2 ** 20).toFixed(0)} MiB, ${Math.round((done + chunk) / ((Date.now() - started) / 1000))} inputs/s`);
   }
   const sent = fuzzer.tally.mutatedPackets + fuzzer.tally.randomFrames;
@@ -39,6 +44,19 @@ try {
   );
   await fuzzer.close();
   const healthy = (await fetch(`${relay.apiUrl}/healthz`)).status === 200;
+  const half = Math.ceil(samples.length / 2);
+  const [first, second] = [samples.slice(0, half), samples.slice(half)];
+  const least = (list: typeof samples, key: "heapUsedMiB" | "rssMiB") => Math.min(...list.map((x) => x[key]));
+  const most = (list: typeof samples, key: "heapUsedMiB" | "rssMiB") => Math.max(...list.map((x) => x[key]));
+  // With a single chunk there is no second half to compare: memory is judged only on longer runs.
+  const memory =
+    second.length === 0
+      ? { heapFloorGrowthMiB: 0, rssPeakGrowthMiB: 0, flat: true }
+      : (() => {
+          const heapFloorGrowthMiB = least(second, "heapUsedMiB") - least(first, "heapUsedMiB");
+          const rssPeakGrowthMiB = most(second, "rssMiB") - most(first, "rssMiB");
+          return { heapFloorGrowthMiB, rssPeakGrowthMiB, flat: heapFloorGrowthMiB <= 16 && rssPeakGrowthMiB <= 64 };
+        })();
   const result = {
     seed,
     inputs: sent,
@@ -53,8 +71,10 @@ try {
     rssAfterMiB: after.rssBytes / 2 ** 20,
     heapUsedBeforeMiB: before.heapUsedBytes / 2 ** 20,
     heapUsedAfterMiB: after.heapUsedBytes / 2 ** 20,
+    memory,
+    samples,
     healthy,
-    ok: healthy && after.accepted === before.accepted && after.packetsIn - before.packetsIn === after.dropped - before.dropped,
+    ok: healthy && memory.flat && after.accepted === before.accepted && after.packetsIn - before.packetsIn === after.dropped - before.dropped,
   };
   mkdirSync("bench/results", { recursive: true });
   writeFileSync("bench/results/fuzz-relay.json", `${JSON.stringify(result, null, 2)}\n`);
