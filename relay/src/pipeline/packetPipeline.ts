@@ -590,7 +590,12 @@ export class PacketPipeline {
       writes.push(d.incoming.respond(entry, recipientAck));
       d.metrics.earnedValue.inc(Number(ticketRow.amountIn));
     }
-    if (circuit) circuit.state = "acked";
+    // The exit's part of the circuit ends here (no RECEIPT comes back to it): free it now, not after
+    // receiptTtlMs, or an exit would hold every message of the last ten minutes in memory.
+    if (circuit) {
+      circuit.state = "acked";
+      this.#circuits.delete(key);
+    }
     d.store
       .commit(() => writes.forEach((w) => w()))
       .then(() => {

@@ -14,7 +14,10 @@ export class ReplayCache {
   constructor(store: Store, options: { retentionMs: number; memoryEntries?: number }) {
     this.#store = store;
     this.#retentionMs = options.retentionMs;
-    this.#recent = new ExpiringMap({ ttlMs: Math.min(options.retentionMs, 10 * 60_000), maxSize: options.memoryEntries ?? 1_000_000 });
+    // Memory only has to cover tags whose write is not committed yet (milliseconds) and spare the store a
+    // lookup for very recent replays; the store answers for everything older. A minute keeps memory at
+    // one minute of traffic per relay instead of ten.
+    this.#recent = new ExpiringMap({ ttlMs: Math.min(options.retentionMs, 60_000), maxSize: options.memoryEntries ?? 1_000_000 });
   }
 
   /** True if the tag was seen before; otherwise records it (in memory now) and returns its write. */
