@@ -450,7 +450,7 @@ async function runPeer(): Promise<void> {
       const s = Float64Array.from(liveLatencies).sort();
       liveLatencies = [];
       const load = live ? { launched: live.launched, delivered: live.delivered, failed: live.failed, retries: live.retries, inFlight: liveInFlight, intervalDelivered: s.length, intervalLatencyMs: { p50: percentile(s, 50), p99: percentile(s, 99) } } : undefined;
-      return { cpuSeconds: (cpu.user + cpu.system) / 1e6, rssMiB: process.memoryUsage.rss() / 2 ** 20, eventLoopDelayMs: lagSummary(), load };
+      return { cpuSeconds: (cpu.user + cpu.system) / 1e6, rssMiB: process.memoryUsage.rss() / 2 ** 20, heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20, eventLoopDelayMs: lagSummary(), load };
     },
     async close() {
       await client?.close();

@@ -15,10 +15,11 @@
  * sotto_nodejs_eventloop_lag_p50/p99/max_seconds — prom-client resets those at each scrape, so each sample
  * covers its interval — and the V8 heap), each relay's CPU from /proc, and the sender's and recipient's RSS
  * and event-loop delay, and prints a progress line on stderr. At the end: each process's memory slope (MiB/min,
- * least-squares line over the samples after --warmup-minutes, default 20 % of the run, at least 30 s), the
+ * least-squares line over the samples after --warmup-minutes, default 20 % of the run, at least 30 s) of its
+ * RSS and of its JS heap floor (the least heap of each minute: what garbage collection cannot free), the
  * event-loop lag, the latency over time, and the loss (messages without receipt / not received). Writes
  * bench/results/soak.json (runs of --minutes ≥ 3; shorter ones write to $TMPDIR; --out <file> anywhere) and exits
- * non-zero on any loss.
+ * non-zero on any loss or when a relay's heap floor grows faster than HEAP_FLOOR_SLOPE_LIMIT.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -83,6 +84,8 @@ const GIVEN_MAX = positive("max", args.max);
 const GIVEN_RATE = positive("rate", args.rate);
 const SIZE = positive("size", args.size);
 const SAMPLE_SECONDS = positive("sample-seconds", args["sample-seconds"])!;
+/** A relay's retained JS heap (its per-minute floor) may not grow faster than this to count as flat. */
+const HEAP_FLOOR_SLOPE_LIMIT = 1;
 const WARMUP_MINUTES = positive("warmup-minutes", args["warmup-minutes"]) ?? Math.max(0.5, MINUTES * 0.2);
 if (WARMUP_MINUTES >= MINUTES) {
   process.stderr.write(`--warmup-minutes (${WARMUP_MINUTES}) must be shorter than --minutes (${MINUTES})\n`);
@@ -95,8 +98,8 @@ type Sample = {
   /** Minutes since the soak load started. */
   t: number;
   relays: { rssMiB: number; heapUsedMiB: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; cpuCores: number }[];
-  sender: { rssMiB: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; cpuCores: number };
-  recipient: { rssMiB: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; cpuCores: number };
+  sender: { rssMiB: number; heapUsedMiB: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; cpuCores: number };
+  recipient: { rssMiB: number; heapUsedMiB: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; cpuCores: number };
   progress: LiveLoad | undefined;
   machineBusyCores: number;
   otherCores: number;
@@ -176,7 +179,7 @@ async function main(): Promise<number> {
       const now = performance.now();
       const dt = (now - prevCpu.t) / 1000;
       const metrics = await Promise.all(s.net.relays.map((r) => scrape(r).catch(() => new Map() as Metrics)));
-      type Usage = { cpuSeconds: number; rssMiB: number; eventLoopDelayMs: { p50: number; p99: number; max: number }; load?: LiveLoad };
+      type Usage = { cpuSeconds: number; rssMiB: number; heapUsedMiB: number; eventLoopDelayMs: { p50: number; p99: number; max: number }; load?: LiveLoad };
       const [su, ru] = await Promise.all([s.sender.request<Usage>("usage"), s.recipient.request<Usage>("usage")]);
       const cpuNow = { t: now, relays: s.net.relays.map((r) => procSample(r.child!.pid!).cpuSeconds), sender: procSample(s.sender.pid).cpuSeconds, recipient: procSample(s.recipient.pid).cpuSeconds };
       const machineCpu = meter();
@@ -191,8 +194,8 @@ async function main(): Promise<number> {
           lagMaxMs: metricSum(m, "sotto_nodejs_eventloop_lag_max_seconds") * 1000,
           cpuCores: (cpuNow.relays[i]! - prevCpu.relays[i]!) / dt,
         })),
-        sender: { rssMiB: su.rssMiB, lagP50Ms: su.eventLoopDelayMs.p50, lagP99Ms: su.eventLoopDelayMs.p99, lagMaxMs: su.eventLoopDelayMs.max, cpuCores: (cpuNow.sender - prevCpu.sender) / dt },
-        recipient: { rssMiB: ru.rssMiB, lagP50Ms: ru.eventLoopDelayMs.p50, lagP99Ms: ru.eventLoopDelayMs.p99, lagMaxMs: ru.eventLoopDelayMs.max, cpuCores: (cpuNow.recipient - prevCpu.recipient) / dt },
+        sender: { rssMiB: su.rssMiB, heapUsedMiB: su.heapUsedMiB, lagP50Ms: su.eventLoopDelayMs.p50, lagP99Ms: su.eventLoopDelayMs.p99, lagMaxMs: su.eventLoopDelayMs.max, cpuCores: (cpuNow.sender - prevCpu.sender) / dt },
+        recipient: { rssMiB: ru.rssMiB, heapUsedMiB: ru.heapUsedMiB, lagP50Ms: ru.eventLoopDelayMs.p50, lagP99Ms: ru.eventLoopDelayMs.p99, lagMaxMs: ru.eventLoopDelayMs.max, cpuCores: (cpuNow.recipient - prevCpu.recipient) / dt },
         progress: su.load,
         machineBusyCores: machineCpu.machineBusyCores,
         otherCores: machineCpu.otherCores,
@@ -235,6 +238,22 @@ async function main(): Promise<number> {
     // Results.
     const after = samples.filter((x) => x.t >= WARMUP_MINUTES);
     const slope = (pick: (x: Sample) => number) => regression(after.map((x) => [x.t, pick(x)] as [number, number]).filter(([, y]) => Number.isFinite(y) && y > 0));
+    // The JS heap saw-tooths with garbage collection; what is retained shows in its floor: the least heap
+    // of each minute after the warm-up, and the slope of those.
+    // Only minutes with at least half their samples count: a minute holding one sample (the final one) has
+    // no floor, just wherever the saw-tooth happened to be.
+    const heapFloorSlope = (pick: (x: Sample) => number) => {
+      const minutes = new Map<number, { floor: number; samples: number }>();
+      for (const x of after) {
+        const y = pick(x);
+        if (!Number.isFinite(y) || y <= 0) continue;
+        const minute = Math.floor(x.t);
+        const m = minutes.get(minute) ?? { floor: Number.POSITIVE_INFINITY, samples: 0 };
+        minutes.set(minute, { floor: Math.min(m.floor, y), samples: m.samples + 1 });
+      }
+      const full = [...minutes].filter(([, m]) => m.samples >= Math.max(2, 30 / SAMPLE_SECONDS));
+      return regression(full.map(([minute, m]) => [minute + 0.5, m.floor] as [number, number])).slope;
+    };
     const relays = s.net.relays.map((r, i) => {
       const rss = slope((x) => x.relays[i]!.rssMiB);
       const heap = slope((x) => x.relays[i]!.heapUsedMiB);
@@ -245,6 +264,7 @@ async function main(): Promise<number> {
         rssSlopeMiBPerMin: rss.slope,
         rssSlopeR2: rss.r2,
         heapSlopeMiBPerMin: heap.slope,
+        heapFloorSlopeMiBPerMin: heapFloorSlope((x) => x.relays[i]!.heapUsedMiB),
         eventLoopLagMs: { p50Median: summarize(samples.map((x) => x.relays[i]!.lagP50Ms)).p50, p99Median: summarize(lagP99).p50, p99Worst: Math.max(...lagP99), maxWorst: Math.max(...samples.map((x) => x.relays[i]!.lagMaxMs)) },
         cpuCoresMean: summarize(samples.map((x) => x.relays[i]!.cpuCores)).mean,
         counters: relayCounters(m0[i]!, m1[i]!),
@@ -258,6 +278,7 @@ async function main(): Promise<number> {
         rssMiB: { first: samples[0] ? pick(samples[0]).rssMiB : Number.NaN, last: pick(final).rssMiB, max: Math.max(...samples.map((x) => pick(x).rssMiB)) },
         rssSlopeMiBPerMin: rss.slope,
         rssSlopeR2: rss.r2,
+        heapFloorSlopeMiBPerMin: heapFloorSlope((x) => pick(x).heapUsedMiB),
         eventLoopLagMs: { p99Median: summarize(samples.map((x) => pick(x).lagP99Ms)).p50, p99Worst: Math.max(...samples.map((x) => pick(x).lagP99Ms)), maxWorst: Math.max(...samples.map((x) => pick(x).lagMaxMs)) },
         cpuCoresMean: summarize(samples.map((x) => pick(x).cpuCores)).mean,
       };
@@ -277,6 +298,8 @@ async function main(): Promise<number> {
     });
     // The relay whose memory grew fastest (a negative slope is memory given back, not a leak).
     const worstRelaySlope = relays.reduce((a, r) => (r.rssSlopeMiBPerMin > a.rssSlopeMiBPerMin ? r : a), relays[0]!);
+    const worstHeap = relays.reduce((a, r) => (r.heapFloorSlopeMiBPerMin > a.heapFloorSlopeMiBPerMin ? r : a), relays[0]!);
+    const heapFlat = relays.every((r) => Number.isFinite(r.heapFloorSlopeMiBPerMin) && r.heapFloorSlopeMiBPerMin <= HEAP_FLOOR_SLOPE_LIMIT);
     const worstLag = relays.reduce((a, r) => (r.eventLoopLagMs.p99Worst > a.eventLoopLagMs.p99Worst ? r : a), relays[0]!);
     const achieved = load.delivered / (load.measuredSeconds + load.drainSeconds);
     const figures = [
@@ -284,19 +307,20 @@ async function main(): Promise<number> {
       { figure: "soak: rate held", value: achieved, unit: "messages/s", target: "", met: null, note: `offered ${rate}/s = half of max ${maxThroughput ? maxThroughput.toFixed(1) : "?"}/s (${maxSource ?? "rate given"}); ${load.lateStarts} messages started > 100 ms late (in-flight cap ${Math.max(64, Math.ceil(rate * 2))} reached or sender busy), worst ${load.maxStartDelayMs.toFixed(0)} ms` },
       { figure: "soak: send → receipt p50 / p99", value: latency.p50, unit: "ms", target: "", met: null, note: `p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(0)} ms; p50 first tenth ${tenths[0]!.p50.toFixed(1)} ms, last tenth ${tenths[9]!.p50.toFixed(1)} ms` },
       { figure: "soak: relay memory slope after warm-up (steepest)", value: worstRelaySlope.rssSlopeMiBPerMin, unit: "MiB/min", target: "", met: null, note: `${worstRelaySlope.relay}, RSS ${worstRelaySlope.rssMiB.afterWarmup?.toFixed(0)} → ${worstRelaySlope.rssMiB.last.toFixed(0)} MiB (max ${worstRelaySlope.rssMiB.max.toFixed(0)}), R² ${worstRelaySlope.rssSlopeR2.toFixed(2)}; every relay: ${relays.map((r) => `${r.rssSlopeMiBPerMin.toFixed(1)} (R² ${r.rssSlopeR2.toFixed(2)})`).join(", ")} MiB/min` },
+      { figure: "soak: relay JS heap floor slope after warm-up (steepest)", value: worstHeap.heapFloorSlopeMiBPerMin, unit: "MiB/min", target: `≤ ${HEAP_FLOOR_SLOPE_LIMIT} (flat)`, met: heapFlat, note: `${worstHeap.relay}; least heap of each minute after the warm-up; every relay: ${relays.map((r) => r.heapFloorSlopeMiBPerMin.toFixed(2)).join(", ")} MiB/min; sender ${sender.heapFloorSlopeMiBPerMin.toFixed(2)}, recipient ${recipient.heapFloorSlopeMiBPerMin.toFixed(2)} (the recipient's benchmark harness keeps every message's sequence number and latency)` },
       { figure: "soak: sender memory slope", value: sender.rssSlopeMiBPerMin, unit: "MiB/min", target: "", met: null, note: `R² ${sender.rssSlopeR2.toFixed(2)}, RSS ${sender.rssMiB.first.toFixed(0)} → ${sender.rssMiB.last.toFixed(0)} MiB; recipient ${recipient.rssSlopeMiBPerMin.toFixed(1)} MiB/min (R² ${recipient.rssSlopeR2.toFixed(2)})` },
       { figure: "soak: relay event-loop lag p99 (worst interval)", value: worstLag.eventLoopLagMs.p99Worst, unit: "ms", target: "", met: null, note: `${worstLag.relay}; median of the intervals' p99 per relay: ${relays.map((r) => r.eventLoopLagMs.p99Median.toFixed(0)).join(", ")} ms` },
     ];
 
     console.log(`Soak — ${MINUTES} min at ${rate} messages/s (${size} B) through 5 relay processes, one sender → one recipient (client SDK), mixing off\n`);
-    console.log(`${"process".padEnd(26)}${"RSS start".padStart(10)}${"after wu".padStart(10)}${"end".padStart(8)}${"max".padStart(8)}${"MiB/min".padStart(9)}${"R²".padStart(6)}${"lag p99 med".padStart(12)}${"worst".padStart(8)}${"cores".padStart(7)}`);
+    console.log(`${"process".padEnd(26)}${"RSS start".padStart(10)}${"after wu".padStart(10)}${"end".padStart(8)}${"max".padStart(8)}${"RSS/min".padStart(9)}${"R²".padStart(6)}${"heap floor".padStart(11)}${"lag p99 med".padStart(12)}${"worst".padStart(8)}${"cores".padStart(7)}`);
     for (const r of relays) {
       console.log(
-        `${r.relay.padEnd(26)}${(r.rssMiB.first ?? Number.NaN).toFixed(0).padStart(10)}${(r.rssMiB.afterWarmup ?? Number.NaN).toFixed(0).padStart(10)}${r.rssMiB.last.toFixed(0).padStart(8)}${r.rssMiB.max.toFixed(0).padStart(8)}${r.rssSlopeMiBPerMin.toFixed(2).padStart(9)}${r.rssSlopeR2.toFixed(2).padStart(6)}${r.eventLoopLagMs.p99Median.toFixed(1).padStart(12)}${r.eventLoopLagMs.p99Worst.toFixed(0).padStart(8)}${r.cpuCoresMean.toFixed(2).padStart(7)}`,
+        `${r.relay.padEnd(26)}${(r.rssMiB.first ?? Number.NaN).toFixed(0).padStart(10)}${(r.rssMiB.afterWarmup ?? Number.NaN).toFixed(0).padStart(10)}${r.rssMiB.last.toFixed(0).padStart(8)}${r.rssMiB.max.toFixed(0).padStart(8)}${r.rssSlopeMiBPerMin.toFixed(2).padStart(9)}${r.rssSlopeR2.toFixed(2).padStart(6)}${r.heapFloorSlopeMiBPerMin.toFixed(2).padStart(11)}${r.eventLoopLagMs.p99Median.toFixed(1).padStart(12)}${r.eventLoopLagMs.p99Worst.toFixed(0).padStart(8)}${r.cpuCoresMean.toFixed(2).padStart(7)}`,
       );
     }
     for (const [name, p] of [["sender", sender], ["recipient", recipient]] as const) {
-      console.log(`${name.padEnd(26)}${p.rssMiB.first.toFixed(0).padStart(10)}${"".padStart(10)}${p.rssMiB.last.toFixed(0).padStart(8)}${p.rssMiB.max.toFixed(0).padStart(8)}${p.rssSlopeMiBPerMin.toFixed(2).padStart(9)}${p.rssSlopeR2.toFixed(2).padStart(6)}${p.eventLoopLagMs.p99Median.toFixed(1).padStart(12)}${p.eventLoopLagMs.p99Worst.toFixed(0).padStart(8)}${p.cpuCoresMean.toFixed(2).padStart(7)}`);
+      console.log(`${name.padEnd(26)}${p.rssMiB.first.toFixed(0).padStart(10)}${"".padStart(10)}${p.rssMiB.last.toFixed(0).padStart(8)}${p.rssMiB.max.toFixed(0).padStart(8)}${p.rssSlopeMiBPerMin.toFixed(2).padStart(9)}${p.rssSlopeR2.toFixed(2).padStart(6)}${p.heapFloorSlopeMiBPerMin.toFixed(2).padStart(11)}${p.eventLoopLagMs.p99Median.toFixed(1).padStart(12)}${p.eventLoopLagMs.p99Worst.toFixed(0).padStart(8)}${p.cpuCoresMean.toFixed(2).padStart(7)}`);
     }
     console.log(`\nsent ${load.launched}, delivered with verified receipts ${load.delivered}, received intact ${received.inRange}, corrupted ${received.bad}, duplicates ${received.duplicates}; retries ${load.retries}; send → receipt p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(0)} ms`);
     if (load.retries > 0) console.log(`packets sent again: ${Object.entries(load.retryReasons).map(([k, v]) => `${v}× ${k}`).join("; ")}`);
@@ -305,6 +329,7 @@ async function main(): Promise<number> {
     if (load.failures.length > 0) console.log(`failures: ${load.failures.slice(0, 5).map((f) => `#${f.seq}: ${f.error}`).join("; ")}`);
     if (received.missing.length > 0) console.log(`not received: ${received.missing.slice(0, 20).join(", ")}${received.missing.length > 20 ? ", …" : ""}`);
     console.log(lost === 0 ? "\nno loss" : `\nLOSS: ${lost} messages`);
+    console.log(heapFlat ? `relay memory flat: JS heap floor slopes ≤ ${HEAP_FLOOR_SLOPE_LIMIT} MiB/min` : `RELAY MEMORY GROWING: ${worstHeap.relay}'s JS heap floor rises ${worstHeap.heapFloorSlopeMiBPerMin.toFixed(2)} MiB/min`);
 
     const out = {
       benchmark: "soak",
@@ -342,7 +367,7 @@ async function main(): Promise<number> {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, toJson(out));
     console.log(`wrote ${file}`);
-    return lost === 0 ? 0 : 1;
+    return lost === 0 && heapFlat ? 0 : 1;
   } finally {
     await stop();
   }
