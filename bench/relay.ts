@@ -38,9 +38,9 @@
  * `node bench/relay/profile.ts <file>`), BENCH_DEBUG=1 (per-packet times of every phase to $TMPDIR). Only a run with
  * the defaults writes bench/results/relay.json; others write their JSON to $TMPDIR.
  */
-import { fork, execFileSync, type ChildProcess } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,7 +50,8 @@ import { fundChannel, getChannel } from "#contracts";
 import { hashTicketDomain } from "#protocol";
 import { getNativeBackend } from "#protocol/native";
 import { startLocalNetwork, type LocalNetwork, type LocalRelay } from "../cli/src/devnet/localNetwork.ts";
-import { PACKET_FRAME_SIZE, TABLE_ENTRY, percentile } from "./relay/wire.ts";
+import { histogramQuantile, machineBusySeconds, metricByLabel, metricSum, percentile, procIo, procSample, scrape, type Metrics } from "./measure.ts";
+import { PACKET_FRAME_SIZE, TABLE_ENTRY } from "./relay/wire.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const STEP_SECONDS = Number(process.env.STEP_SECONDS ?? "4");
@@ -114,80 +115,12 @@ function spawnChild(file: string, args: string[], name: string): Promise<Child> 
 // ---------------------------------------------------------------------------------------------------------
 // The relay process: CPU and memory from /proc, counters from /metrics.
 
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** Read and write system calls of a process so far (/proc/<pid>/io): sockets and SQLite's WAL writes alike. */
-function procIo(pid: number): { syscr: number; syscw: number } {
-  const io = readFileSync(`/proc/${pid}/io`, "utf8");
-  const get = (key: string) => Number(new RegExp(`^${key}: (\\d+)`, "m").exec(io)?.[1] ?? 0);
-  return { syscr: get("syscr"), syscw: get("syscw") };
-}
-
-function procSample(pid: number): { cpuSeconds: number; rssMiB: number; hwmMiB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kib = (key: string) => Number(/\s(\d+) kB/.exec(status.split("\n").find((l) => l.startsWith(key)) ?? "")?.[1] ?? 0);
-  return { cpuSeconds, rssMiB: kib("VmRSS:") / 1024, hwmMiB: kib("VmHWM:") / 1024 };
-}
-
-/** User + system CPU seconds of every process on the machine so far, from /proc/stat. */
-function machineBusySeconds(): number {
-  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system] = cpu as [number, number, number];
-  return (user + nice + system) / CLK_TCK;
-}
 /** CPU seconds used by the benchmark's own processes (this one, generator, sink) so far. */
 function ownSeconds(pids: number[]): number {
   return pids.reduce((total, pid) => {
-    try {
-      return total + procSample(pid).cpuSeconds;
-    } catch {
-      return total;
-    }
+    const { cpuSeconds } = procSample(pid);
+    return Number.isFinite(cpuSeconds) ? total + cpuSeconds : total; // a process that is gone counts nothing
   }, 0);
-}
-
-type Metrics = Map<string, number>;
-async function scrape(relay: LocalRelay): Promise<Metrics> {
-  const text = await relay.admin<string>("/metrics");
-  const out: Metrics = new Map();
-  for (const line of text.split("\n")) {
-    if (!line.startsWith("sotto_")) continue;
-    const space = line.lastIndexOf(" ");
-    out.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return out;
-}
-const sum = (m: Metrics, prefix: string) => [...m].filter(([k]) => k.startsWith(prefix)).reduce((a, [, v]) => a + v, 0);
-const byLabel = (m: Metrics, prefix: string) => Object.fromEntries([...m].filter(([k]) => k.startsWith(prefix) && k !== prefix).map(([k, v]) => [k.slice(prefix.length), v]));
-
-/** Quantile of a Prometheus histogram from bucket deltas, interpolated linearly within the bucket. */
-function histogramQuantile(before: Metrics, after: Metrics, name: string, q: number): { seconds: number; bucket: string } {
-  const buckets = [...after]
-    .filter(([k]) => k.startsWith(`${name}_bucket{`))
-    .map(([k, v]) => ({ le: Number(/le="([^"]+)"/.exec(k)![1] === "+Inf" ? Infinity : /le="([^"]+)"/.exec(k)![1]), n: v - (before.get(k) ?? 0) }))
-    .sort((a, b) => a.le - b.le);
-  const total = buckets.at(-1)?.n ?? 0;
-  const rank = q * total;
-  let prevLe = 0;
-  let prevN = 0;
-  for (const b of buckets) {
-    if (b.n >= rank) {
-      const seconds = b.le === Infinity ? prevLe : prevLe + ((b.le - prevLe) * (rank - prevN)) / Math.max(1, b.n - prevN);
-      return { seconds, bucket: `${prevLe * 1000}–${b.le * 1000} ms` };
-    }
-    prevLe = b.le;
-    prevN = b.n;
-  }
-  return { seconds: Number.NaN, bucket: "none" };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -333,14 +266,14 @@ async function main() {
     const p0 = procSample(relayPid);
     const io0 = procIo(relayPid);
     const benchPids = [process.pid, generator!.proc.pid!, sink!.proc.pid!];
-    const machine0 = machineBusySeconds() - ownSeconds(benchPids) - p0.cpuSeconds;
+    const machine0 = machineBusySeconds({ interrupts: false }) - ownSeconds(benchPids) - p0.cpuSeconds;
     const [g0, s0] = await Promise.all([generator!.request<GenStats>("stats"), sink!.request<SinkStats>("stats")]);
     const run = await start();
     next = run.first + run.sent;
     const drained = await drain();
     const p1 = procSample(relayPid);
     const io1 = procIo(relayPid);
-    const otherCpuSeconds = machineBusySeconds() - ownSeconds(benchPids) - p1.cpuSeconds - machine0;
+    const otherCpuSeconds = machineBusySeconds({ interrupts: false }) - ownSeconds(benchPids) - p1.cpuSeconds - machine0;
     const m1 = await scrape(R);
     const [sentAt, recvAt] = await Promise.all([
       generator!.request<{ times: number[] }>("times", { from: run.first, to: next }),
@@ -362,7 +295,7 @@ async function main() {
     const activeSeconds = (Math.max(lastRecv, run.endUs) - run.startUs) / 1e6;
     const sendSeconds = (run.endUs - run.startUs) / 1e6;
     const cpuSeconds = p1.cpuSeconds - p0.cpuSeconds;
-    const delta = (k: string) => sum(m1, k) - sum(m0, k);
+    const delta = (k: string) => metricSum(m1, k) - metricSum(m0, k);
     const row = {
       name,
       window: { startUs: run.startUs, endUs: Math.max(lastRecv, run.endUs) },
@@ -392,8 +325,8 @@ async function main() {
           p99: (m1.get("sotto_nodejs_eventloop_lag_p99_seconds") ?? Number.NaN) * 1000,
           max: (m1.get("sotto_nodejs_eventloop_lag_max_seconds") ?? Number.NaN) * 1000,
         },
-        gcSeconds: sum(m1, "sotto_nodejs_gc_duration_seconds_sum") - sum(m0, "sotto_nodejs_gc_duration_seconds_sum"),
-        gcPauses: sum(m1, "sotto_nodejs_gc_duration_seconds_count") - sum(m0, "sotto_nodejs_gc_duration_seconds_count"),
+        gcSeconds: metricSum(m1, "sotto_nodejs_gc_duration_seconds_sum") - metricSum(m0, "sotto_nodejs_gc_duration_seconds_sum"),
+        gcPauses: metricSum(m1, "sotto_nodejs_gc_duration_seconds_count") - metricSum(m0, "sotto_nodejs_gc_duration_seconds_count"),
         readSyscallsPerPacket: (io1.syscr - io0.syscr) / Math.max(1, run.sent),
         writeSyscallsPerPacket: (io1.syscw - io0.syscw) / Math.max(1, run.sent),
         packetsIn: delta("sotto_packets_in_total"),
@@ -445,9 +378,9 @@ async function main() {
     const deadline = Date.now() + Math.min(15_000, quietBudgetMs);
     const started = Date.now();
     for (;;) {
-      const before = machineBusySeconds() - ownSeconds(pids);
+      const before = machineBusySeconds({ interrupts: false }) - ownSeconds(pids);
       await sleep(500);
-      const others = (machineBusySeconds() - ownSeconds(pids) - before) / 0.5;
+      const others = (machineBusySeconds({ interrupts: false }) - ownSeconds(pids) - before) / 0.5;
       if (others < 0.2 || Date.now() > deadline) {
         quietBudgetMs -= Date.now() - started;
         if (others >= 0.2) log(`  other processes still use ${others.toFixed(2)} cores; measuring anyway`);
@@ -543,19 +476,19 @@ async function main() {
   await sleep(1500); // let R's last writes and reveals settle
   const mEnd = await scrape(R);
   const counters = {
-    packetsIn: byLabel(mEnd, "sotto_packets_in_total"),
-    packetsOut: byLabel(mEnd, "sotto_packets_out_total"),
-    packetsDropped: byLabel(mEnd, "sotto_packets_dropped_total"),
-    ticketsAccepted: sum(mEnd, "sotto_tickets_accepted_total"),
-    ticketsRejected: byLabel(mEnd, "sotto_tickets_rejected_total"),
-    ticketsIssued: sum(mEnd, "sotto_tickets_issued_total"),
-    acksSent: sum(mEnd, "sotto_acks_sent_total"),
-    acksReceived: byLabel(mEnd, "sotto_acks_received_total"),
-    revealsReceived: byLabel(mEnd, "sotto_reveals_received_total"),
-    receiptsRelayed: sum(mEnd, "sotto_receipts_relayed_total"),
-    ackTimeouts: sum(mEnd, "sotto_ack_timeouts_total"),
-    framesRejected: byLabel(mEnd, "sotto_frames_rejected_total"),
-    earnedValue: sum(mEnd, "sotto_earned_value_total"),
+    packetsIn: metricByLabel(mEnd, "sotto_packets_in_total"),
+    packetsOut: metricByLabel(mEnd, "sotto_packets_out_total"),
+    packetsDropped: metricByLabel(mEnd, "sotto_packets_dropped_total"),
+    ticketsAccepted: metricSum(mEnd, "sotto_tickets_accepted_total"),
+    ticketsRejected: metricByLabel(mEnd, "sotto_tickets_rejected_total"),
+    ticketsIssued: metricSum(mEnd, "sotto_tickets_issued_total"),
+    acksSent: metricSum(mEnd, "sotto_acks_sent_total"),
+    acksReceived: metricByLabel(mEnd, "sotto_acks_received_total"),
+    revealsReceived: metricByLabel(mEnd, "sotto_reveals_received_total"),
+    receiptsRelayed: metricSum(mEnd, "sotto_receipts_relayed_total"),
+    ackTimeouts: metricSum(mEnd, "sotto_ack_timeouts_total"),
+    framesRejected: metricByLabel(mEnd, "sotto_frames_rejected_total"),
+    earnedValue: metricSum(mEnd, "sotto_earned_value_total"),
   };
   const tickets = await R.admin<{ unredeemedValue: string; settlements: Record<string, number> }>("/v1/tickets");
   const expectedRedeem = BigInt(next) * amount;

@@ -33,9 +33,9 @@
  *
  * scripts/soak.ts reuses the network, the peer processes and the load loop exported here.
  */
-import { fork, execFileSync, type ChildProcess } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes, randomFillSync } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,6 +45,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { SottoWalletClient } from "#contracts";
 import { equalBytes, fromHex } from "#protocol";
 import { getNativeBackend } from "#protocol/native";
+import { histogramQuantile, machineBusySeconds, metricByLabel, metricSum, percentile, procSample, scrape, type Metrics } from "./measure.ts";
 import { createSottoClient, type SottoClient } from "#client";
 import { startLocalNetwork, type LocalNetwork, type LocalRelay } from "../cli/src/devnet/localNetwork.ts";
 
@@ -60,12 +61,6 @@ export function makeLogger(name: string): (message: string) => void {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Nearest-rank percentile of an ascending array (NaN when empty). */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 export function summarize(values: readonly number[]): { n: number; p50: number; p90: number; p99: number; max: number; mean: number } {
   const s = Float64Array.from(values).sort();
@@ -108,53 +103,6 @@ export function checkMessage(bytes: Uint8Array): { ok: true; seq: number; sentAt
 const PROFILE_DIR = process.env.STREAM_PROFILE === "1" ? join(tmpdir(), "sotto-bench-stream-profile") : undefined;
 
 const wallClockMs = () => performance.timeOrigin + performance.now();
-
-// ---------------------------------------------------------------------------------------------------------
-// /proc and /metrics
-
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU seconds (user+sys) and resident memory of a process, from /proc. */
-export function procSample(pid: number): { cpuSeconds: number; rssMiB: number } {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-    return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLK_TCK, rssMiB: rss / 1024 };
-  } catch {
-    return { cpuSeconds: Number.NaN, rssMiB: Number.NaN };
-  }
-}
-
-/** User + nice + system CPU seconds of the whole machine so far. */
-export function machineBusySeconds(): number {
-  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-  return (cpu[0]! + cpu[1]! + cpu[2]! + (cpu[5] ?? 0) + (cpu[6] ?? 0)) / CLK_TCK; // + irq, softirq
-}
-
-export type Metrics = Map<string, number>;
-
-export async function scrape(relay: LocalRelay): Promise<Metrics> {
-  const text = await relay.admin<string>("/metrics");
-  const out: Metrics = new Map();
-  for (const line of text.split("\n")) {
-    if (!line.startsWith("sotto_")) continue;
-    const space = line.lastIndexOf(" ");
-    out.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return out;
-}
-
-export const metricSum = (m: Metrics, prefix: string) => [...m].filter(([k]) => k === prefix || k.startsWith(`${prefix}{`)).reduce((a, [, v]) => a + v, 0);
-export const metricByLabel = (m: Metrics, prefix: string) =>
-  Object.fromEntries([...m].filter(([k, v]) => k.startsWith(`${prefix}{`) && v !== 0).map(([k, v]) => [k.slice(prefix.length), v]));
 
 // ---------------------------------------------------------------------------------------------------------
 // The peer process: one SDK client (sender or recipient), driven over IPC.
@@ -631,7 +579,7 @@ export function cpuMeter(s: StreamNetwork): () => { seconds: number; cores: Reco
   const pids: [string, number][] = [...s.net.relays.map((r) => [`relay${r.index + 1}`, r.child!.pid!] as [string, number]), ["sender", s.sender.pid], ["recipient", s.recipient.pid], ["chain+bench", process.pid]];
   const t0 = performance.now();
   const c0 = pids.map(([, pid]) => procSample(pid).cpuSeconds);
-  const m0 = machineBusySeconds();
+  const m0 = machineBusySeconds({ interrupts: true });
   return () => {
     const seconds = (performance.now() - t0) / 1000;
     const cores: Record<string, number> = {};
@@ -641,7 +589,7 @@ export function cpuMeter(s: StreamNetwork): () => { seconds: number; cores: Reco
       cores[name] = used / seconds;
       ours += used;
     });
-    const machine = machineBusySeconds() - m0;
+    const machine = machineBusySeconds({ interrupts: true }) - m0;
     return { seconds, cores, machineBusyCores: machine / seconds, otherCores: Math.max(0, machine - ours) / seconds };
   };
 }
@@ -674,28 +622,6 @@ export type RelayCounters = {
   hopLatencyP99Ms: number;
 };
 
-/** Quantile of a Prometheus histogram from bucket deltas, interpolated linearly within the bucket. */
-export function histogramQuantile(before: Metrics, after: Metrics, name: string, q: number): number {
-  const buckets = [...after]
-    .filter(([k]) => k.startsWith(`${name}_bucket{`))
-    .map(([k, v]) => {
-      const le = /le="([^"]+)"/.exec(k)![1]!;
-      return { le: le === "+Inf" ? Infinity : Number(le), n: v - (before.get(k) ?? 0) };
-    })
-    .sort((a, b) => a.le - b.le);
-  const total = buckets.at(-1)?.n ?? 0;
-  if (total === 0) return Number.NaN;
-  const rank = q * total;
-  let prevLe = 0;
-  let prevN = 0;
-  for (const b of buckets) {
-    if (b.n >= rank) return b.le === Infinity ? prevLe : prevLe + ((b.le - prevLe) * (rank - prevN)) / Math.max(1, b.n - prevN);
-    prevLe = b.le;
-    prevN = b.n;
-  }
-  return Number.NaN;
-}
-
 export function relayCounters(before: Metrics, after: Metrics): RelayCounters {
   const delta = (name: string) => metricSum(after, name) - metricSum(before, name);
   const byLabel = (name: string) => {
@@ -715,8 +641,8 @@ export function relayCounters(before: Metrics, after: Metrics): RelayCounters {
     ackTimeouts: delta("sotto_ack_timeouts_total"),
     framesRejected: byLabel("sotto_frames_rejected_total"),
     acksReceived: byLabel("sotto_acks_received_total"),
-    hopLatencyP50Ms: histogramQuantile(before, after, "sotto_hop_latency_seconds", 0.5) * 1000,
-    hopLatencyP99Ms: histogramQuantile(before, after, "sotto_hop_latency_seconds", 0.99) * 1000,
+    hopLatencyP50Ms: histogramQuantile(before, after, "sotto_hop_latency_seconds", 0.5).seconds * 1000,
+    hopLatencyP99Ms: histogramQuantile(before, after, "sotto_hop_latency_seconds", 0.99).seconds * 1000,
   };
 }
 

@@ -26,22 +26,19 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { metricSum, procSample, scrape, type Metrics } from "../bench/measure.ts";
 import {
   awaitReceived,
   cpuMeter,
   machineInfo,
   makeLogger,
-  metricSum,
-  procSample,
   relayCounters,
-  scrape,
   sleep,
   startStreamNetwork,
   summarize,
   toJson,
   waitForQuiet,
   type LoadResult,
-  type Metrics,
   type StreamNetwork,
 } from "../bench/stream.ts";
 

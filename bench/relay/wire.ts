@@ -74,9 +74,3 @@ export function batch(count: number, frameSize: number, write: (out: Buffer, off
 
 /** Monotonic clock shared by every process on this machine (CLOCK_MONOTONIC), in microseconds. */
 export const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
-
-export function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank]!;
-}
