@@ -7,7 +7,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startLocalNetwork } from "../cli/src/devnet/localNetwork.ts";
-import { RawSender, offlineRecipient, waitFor } from "../test/support/rawSender.ts";
+import { RawSender, offlineRecipient } from "../test/support/rawSender.ts";
+import { waitFor } from "../test/support/waitFor.ts";
 import { RelayFuzzer, relayAccounting } from "../test/support/relayFuzzer.ts";
 
 const { values } = parseArgs({ options: { inputs: { type: "string", default: "1000000" }, seed: { type: "string", default: String(Date.now() % 2 ** 31) } } });

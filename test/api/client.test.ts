@@ -17,19 +17,10 @@ import { getChannel } from "#contracts";
 import { createSottoClient, type ReceivedMessage, type SottoClient } from "#client";
 import { createApiServer } from "#client/node";
 import { startLocalNetwork, type LocalNetwork } from "../../cli/src/devnet/localNetwork.ts";
+import { waitFor } from "../support/waitFor.ts";
 
 const repoRoot = join(import.meta.dirname, "../..");
 const python = spawnSync("python3", ["--version"]).status === 0 ? "python3" : undefined;
-
-async function waitFor<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("local API of a client (relay processes, real libp2p and chain)", () => {
   let net: LocalNetwork;
@@ -121,11 +112,11 @@ describe("local API of a client (relay processes, real libp2p and chain)", () =>
     const ws = new WebSocket(`${url.replace("http", "ws")}/v1/subscribe?token=${token}`);
     const pushed: Record<string, any>[] = [];
     ws.on("message", (data) => pushed.push(JSON.parse(String(data))));
-    await waitFor(() => pushed.length, (n) => n >= 1, "the WebSocket hello");
+    await waitFor(() => pushed.length, (n) => n >= 1, "the WebSocket hello", 20_000);
 
     const sent = await sdk.send(address.address, "hello API");
     expect(sent.delivered).toBe(true);
-    const event = (await waitFor(() => pushed.find((e) => e.type === "message"), (e) => e !== undefined, "the pushed message"))!;
+    const event = (await waitFor(() => pushed.find((e) => e.type === "message"), (e) => e !== undefined, "the pushed message", 20_000))!;
     expect(event).toMatchObject({ message: "hello API", messageBase64: Buffer.from("hello API").toString("base64"), replyable: true, address: address.address });
     expect(event.from).toMatch(/^sotto1/);
 
@@ -133,7 +124,7 @@ describe("local API of a client (relay processes, real libp2p and chain)", () =>
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
     expect(reply.body).toMatchObject({ delivered: true, fragments: 1 });
     expect(reply.body.receipts[0].recipientAck).toMatch(/^0x[0-9a-f]{64}$/);
-    await waitFor(() => sdkInbox.length, (n) => n === 1, "the reply at the SDK client");
+    await waitFor(() => sdkInbox.length, (n) => n === 1, "the reply at the SDK client", 20_000);
     expect([...sdkInbox[0]!.message]).toEqual([0xff, 0x00, 0x01]);
 
     const inbox = await api("/v1/inbox");
@@ -163,7 +154,7 @@ describe("local API of a client (relay processes, real libp2p and chain)", () =>
     const sent = await run("send", sdkAddress, "from", "python");
     expect(sent.code, sent.err).toBe(0);
     expect(JSON.parse(sent.out)).toMatchObject({ delivered: true });
-    await waitFor(() => sdkInbox.length, (n) => n === 2, "python's message at the SDK client");
+    await waitFor(() => sdkInbox.length, (n) => n === 2, "python's message at the SDK client", 20_000);
     expect(sdkInbox[1]!.text).toBe("from python");
 
     const bad = await run("send", "sotto1nope", "x");
@@ -175,7 +166,7 @@ describe("local API of a client (relay processes, real libp2p and chain)", () =>
     const lines = createInterface({ input: listener.stdout! });
     const output: string[] = [];
     lines.on("line", (line) => output.push(line));
-    await waitFor(() => output.length, (n) => n >= 1, "the python listener to subscribe");
+    await waitFor(() => output.length, (n) => n >= 1, "the python listener to subscribe", 20_000);
     expect(JSON.parse(output[0]!)).toMatchObject({ subscribed: true, nodeId: served.nodeId });
     await sdk.send((await api("/v1/address")).body.address, "to python, live");
     const code = await new Promise<number | null>((resolve) => listener.once("exit", resolve));

@@ -11,19 +11,10 @@ import { getChannel } from "#contracts";
 import { createSottoClient, type CreateAddressReturnType, type ReceivedMessage, type SendMessageReturnType, type SottoClient } from "#client";
 import { getNativeBackend } from "#protocol/native";
 import { startLocalNetwork, type LocalNetwork } from "../../cli/src/devnet/localNetwork.ts";
+import { waitFor } from "../support/waitFor.ts";
 
 const backend = getNativeBackend();
 const hexToBytes = (h: string) => new Uint8Array(Buffer.from(h.replace(/^0x/, ""), "hex"));
-
-async function waitFor<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const logger = (name: string) => {
   const log = (level: string) => (message: string, context?: Record<string, unknown>, error?: unknown) =>
@@ -106,12 +97,12 @@ describe("client SDK over a local network (relay processes, real libp2p and chai
     expect(sent.fee).toBe(expectedFee * BigInt(sent.fragments));
     traffic.push({ sent, to: bAddress });
 
-    await waitFor(() => bInbox.length, (n) => n === 1, "B to receive the message");
+    await waitFor(() => bInbox.length, (n) => n === 1, "B to receive the message", 20_000);
     expect(Buffer.from(bInbox[0]!.message).equals(Buffer.from(message))).toBe(true);
     expect(bInbox[0]!.address).toBe(bAddress.address);
     expect(bInbox[0]!.from).toMatch(/^sotto1/);
 
-    await waitFor(() => aInbox.length, (n) => n === 1, "A to receive B's reply");
+    await waitFor(() => aInbox.length, (n) => n === 1, "A to receive B's reply", 20_000);
     expect(aInbox[0]!.text).toBe("got 1500 bytes");
     expect(aInbox[0]!.address).toBe(aAddress.address);
   }, 90_000);
@@ -121,14 +112,14 @@ describe("client SDK over a local network (relay processes, real libp2p and chai
     const sending = a.send(cAddress.address, "for C, who is offline", { replyPath: false });
     // The home relay keeps it; C comes online, subscribes and drains its mailbox.
     const home = net.relays.find((r) => r.node === cAddress.home)!;
-    await waitFor(() => home.admin<{ messages: number }>("/v1/mailbox"), (m) => m.messages >= 1, "the message in C's home relay's mailbox");
+    await waitFor(() => home.admin<{ messages: number }>("/v1/mailbox"), (m) => m.messages >= 1, "the message in C's home relay's mailbox", 20_000);
     const inbox = await c.inbox();
     expect(inbox.map((m) => m.text)).toEqual(["for C, who is offline"]);
     expect(inbox[0]!.replyPath).toBeUndefined();
     const sent = await sending;
     expect(sent.delivered).toBe(true);
     traffic.push({ sent, to: cAddress });
-    await waitFor(() => home.admin<{ messages: number }>("/v1/mailbox"), (m) => m.messages === 0, "the mailbox to empty after C's ack");
+    await waitFor(() => home.admin<{ messages: number }>("/v1/mailbox"), (m) => m.messages === 0, "the mailbox to empty after C's ack", 20_000);
     // Nothing twice: a second fetch is empty.
     expect(await c.inbox()).toEqual([]);
   }, 60_000);

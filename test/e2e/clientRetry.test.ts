@@ -11,16 +11,7 @@ import { sendContractTransaction, approveIfNeeded, getChannel } from "#contracts
 import { relayRegistryAbi } from "#contracts/generated";
 import { createSottoClient, InsufficientChannelFundsError, type ReceivedMessage, type SendProgress, type SottoClient } from "#client";
 import { startLocalNetwork, type LocalNetwork, type LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
-
-async function waitFor<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { waitFor } from "../support/waitFor.ts";
 
 describe("client retries and channel funds (relay processes, real libp2p and chain)", () => {
   let net: LocalNetwork;
@@ -69,14 +60,14 @@ describe("client retries and channel funds (relay processes, real libp2p and cha
     expect(events.find((e) => e.type === "retry")).toMatchObject({ reason: expect.stringMatching(/no ACK from the entry relay within 1500 ms/) });
     expect(sent.packets).toBe(2);
     expect(sent.receipts[0]).toMatchObject({ attempt: 2, route: [{ node: good.node }] });
-    await waitFor(() => received.length, (n) => n === 1, "the message");
+    await waitFor(() => received.length, (n) => n === 1, "the message", 20_000);
     expect(received.map((m) => m.text)).toEqual(["second time lucky"]);
 
     // D is avoided now: the next message goes through the healthy relay at once.
     const next = await sender.send(address, "straight through");
     expect(next.packets).toBe(1);
     expect(next.route[0]!.node).toBe(good.node);
-    await waitFor(() => received.length, (n) => n === 2, "the second message");
+    await waitFor(() => received.length, (n) => n === 2, "the second message", 20_000);
     // The dropped packet was never paid for: D's channel still has everything.
     expect((await sender.getChannel({ relay: dropper.node })).confirmed).toBe(0n);
   }, 60_000);
@@ -97,7 +88,7 @@ describe("client retries and channel funds (relay processes, real libp2p and cha
     expect(events.find((e) => e.type === "topUp")).toEqual({ type: "topUp", relay: good.node, amount: 50n > fee * packets - channel.spendable ? 50n : fee * packets - channel.spendable });
     const after = await getChannel(net.devnet.publicClient, { channels: net.devnet.contracts.channels, payer: sender.account!, payee: good.node });
     expect(after.balance).toBe(channel.balance + (events.find((e) => e.type === "topUp") as { amount: bigint }).amount);
-    await waitFor(() => received.length, (n) => n === 3, "the large message");
+    await waitFor(() => received.length, (n) => n === 3, "the large message", 20_000);
     expect(received[2]!.message.length).toBe(message.length);
   }, 60_000);
 });

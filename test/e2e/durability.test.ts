@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getChannel } from "#contracts";
 import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
-import { RawSender, startWithRawSender, metric, offlineRecipient, waitFor } from "../support/rawSender.ts";
+import { RawSender, startWithRawSender, metric, offlineRecipient } from "../support/rawSender.ts";
+import { waitFor } from "../support/waitFor.ts";
 
 interface IncomingView {
   payer: string;

@@ -40,7 +40,8 @@ import {
   type Sender,
   type TrafficResult,
 } from "../support/failover.ts";
-import { metric, waitFor } from "../support/rawSender.ts";
+import { metric } from "../support/rawSender.ts";
+import { waitFor } from "../support/waitFor.ts";
 
 const MESSAGES = 1_000;
 const CONCURRENCY = 8; // sends in flight per sender

@@ -7,20 +7,11 @@ import { createHost } from "#net/node";
 import { buildPacket, createRecipientPath, createSubscribe, hashTicketDomain, processPacket, signTicket, type Frame } from "#protocol";
 import { getNativeBackend } from "#protocol/native";
 import { startLocalNetwork, type LocalNetwork } from "../../cli/src/devnet/localNetwork.ts";
+import { waitFor } from "../support/waitFor.ts";
 
 const backend = getNativeBackend();
 const bytes = (hex: string) => new Uint8Array(Buffer.from(hex.replace(/^0x/, ""), "hex"));
 const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
-
-async function waitFor<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}: last value ${JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("a packet across three relays (relay processes, real libp2p and chain)", () => {
   let net: LocalNetwork;

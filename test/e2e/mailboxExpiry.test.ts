@@ -3,7 +3,8 @@ import { LinkManager } from "#net";
 import { createHost } from "#net/node";
 import { createSubscribe, type Frame } from "#protocol";
 import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
-import { RawSender, startWithRawSender, backend, bytes, metric, offlineRecipient, waitFor } from "../support/rawSender.ts";
+import { RawSender, startWithRawSender, backend, bytes, metric, offlineRecipient } from "../support/rawSender.ts";
+import { waitFor } from "../support/waitFor.ts";
 
 // A recipient that stays offline past the mailbox TTL: the message expires, the exit relay is not paid,
 // and the sender never gets a receipt.

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NackReason } from "#protocol";
 import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
-import { RawSender, startWithRawSender, hex, metric, offlineRecipient, waitFor } from "../support/rawSender.ts";
+import { RawSender, startWithRawSender, hex, metric, offlineRecipient } from "../support/rawSender.ts";
+import { waitFor } from "../support/waitFor.ts";
 
 // Four relays as separate processes on the embedded chain. Relay 4 silently drops every packet it gets.
 describe("relay faults and attacks (relay processes, real libp2p and chain)", () => {

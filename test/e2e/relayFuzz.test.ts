@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
-import { RawSender, startWithRawSender, offlineRecipient, waitFor } from "../support/rawSender.ts";
+import { RawSender, startWithRawSender, offlineRecipient } from "../support/rawSender.ts";
+import { waitFor } from "../support/waitFor.ts";
 import { RelayFuzzer, relayAccounting } from "../support/relayFuzzer.ts";
 
 // Random and mutated input sent to a running relay over libp2p (a short run; `npm run fuzz:relay` does

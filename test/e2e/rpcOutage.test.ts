@@ -2,7 +2,8 @@ import { parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { paymentChannelsAbi } from "#contracts/generated";
 import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
-import { RawSender, startWithRawSender, metric, offlineRecipient, waitFor } from "../support/rawSender.ts";
+import { RawSender, startWithRawSender, metric, offlineRecipient } from "../support/rawSender.ts";
+import { waitFor } from "../support/waitFor.ts";
 
 // The chain's JSON-RPC endpoint disappears for 30 s (the chain itself keeps its state) and comes back.
 describe("chain RPC outage (relay processes, real libp2p and chain)", () => {

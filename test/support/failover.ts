@@ -12,7 +12,8 @@ import { createSottoClient, type ClientLogger, type ReceivedMessage, type RouteR
 import { paymentChannelsAbi } from "#contracts/generated";
 import { getNativeBackend } from "#protocol/native";
 import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
-import { metric, waitFor } from "./rawSender.ts";
+import { metric } from "./rawSender.ts";
+import { waitFor } from "./waitFor.ts";
 
 const backend = getNativeBackend();
 const lower = (a: string) => a.toLowerCase();

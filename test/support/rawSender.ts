@@ -21,19 +21,6 @@ export const backend = getNativeBackend();
 export const bytes = (hex: string) => new Uint8Array(Buffer.from(hex.replace(/^0x/, ""), "hex"));
 export const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
 
-/** Polls `read` until `ok`; the error names what was awaited and the last value seen. */
-export async function waitFor<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() - started > timeoutMs) {
-      throw new Error(`timed out waiting for ${what}: last value ${JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** A relay's counter from its Prometheus text, summed over label sets matching `labels`. */
 export async function metric(relay: LocalRelay, name: string, labels: Record<string, string> = {}): Promise<number> {
   const text = await relay.admin<string>("/metrics");
