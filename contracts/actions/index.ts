@@ -9,5 +9,6 @@ export { getRelayDirectory, type GetRelayDirectoryParameters } from "./getRelayD
 export { redeemTickets, type Redemption, type RedeemTicketsReturnType } from "./redeemTickets.ts";
 export { registerRelay, type RegisterRelayParameters } from "./registerRelay.ts";
 export { relayBindingTypes, relayRegistryDomain, signRelayBinding, type RelayParams } from "./relayBinding.ts";
+export { permitTypes, signPermit, type SignPermitParameters } from "./signPermit.ts";
 export { sendContractTransaction, TransactionRevertedError, type SottoWalletClient } from "./sendTransaction.ts";
 export type { ChannelState, ChannelStatus, RelayRecord, SottoContracts } from "./types.ts";

@@ -1,16 +1,8 @@
 // ERC-2612 permits signed with viem, for the `...WithPermit` functions.
 import { isLocalAccount, signerAddress } from "./eip712.ts";
 import { parseSignature, type Address, type Hex, type LocalAccount, type WalletClient } from "viem";
+import { permitTypes } from "../../actions/signPermit.ts";
 
-export const permitTypes = {
-  Permit: [
-    { name: "owner", type: "address" },
-    { name: "spender", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
 
 export type PermitArgs = {
   /** A local account, or a wallet client whose account signs over RPC. */
