@@ -355,6 +355,11 @@ export class PacketPipeline {
       this.#drop("bad_signature", inbound.signatureError);
       this.#nack(link, ticket.challenge, NackReason.badTicket);
     };
+    // While a payer's channel is being looked up, its later packets wait on the same lookup even if the
+    // channel is already known: the earlier ones are still waiting, and tickets are checked in index order
+    // (a later packet going first would make theirs stale).
+    const lookup = this.#payerLookups.get(payer);
+    if (lookup) await lookup;
     if (!d.incoming.get(channelId)) {
       // An unknown payer costs a chain read: only for a ticket that really is signed by that payer, and at
       // most once per payer every few seconds, so garbage cannot turn into RPC load.
