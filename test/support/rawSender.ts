@@ -168,14 +168,14 @@ export class RawSender {
 }
 
 /**
- * The fault tests' setup: relay processes on the embedded chain (logging at warn) and a raw sender, on
- * test account `account`, with a channel of `deposit` to relay 1.
+ * The fault tests' setup: relay processes on the embedded chain (logging at warn, or E2E_LOG) and a raw
+ * sender, on test account `account`, with a channel of `deposit` to relay 1.
  */
 export async function startWithRawSender(
   options: Omit<LocalNetworkOptions, "logLevel">,
   p: { account: number; deposit: bigint; autoConfirm?: boolean },
 ): Promise<{ net: LocalNetwork; sender: RawSender }> {
-  const net = await startLocalNetwork({ logLevel: "warn", ...options });
+  const net = await startLocalNetwork({ logLevel: process.env.E2E_LOG ?? "warn", ...options });
   try {
     const sender = new RawSender(net, net.relays[0]!, p.account);
     sender.autoConfirm = p.autoConfirm ?? false;
