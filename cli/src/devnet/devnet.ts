@@ -3,12 +3,13 @@ import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import type { SottoContracts, SottoWalletClient } from "#contracts";
 import { sottoTestTokenAbi } from "#contracts/generated";
 import { EmbeddedChainServer, type Eip1193Provider } from "./embeddedChain.ts";
+import { freePort } from "./freePort.ts";
 
 /** Hardhat's well-known development mnemonic: its accounts are pre-funded on the embedded chain. */
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
 export interface DevnetOptions {
-  /** JSON-RPC port (0 = any free port). */
+  /** JSON-RPC port (0 = any free port; default: a free port below the ephemeral range, see `freePort`). */
   port?: number;
   minimumStake?: bigint;
   unbondingDelay?: bigint;
@@ -61,7 +62,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     registry: deployed.registry.address as Address,
     channels: deployed.channels.address as Address,
   };
-  const server = new EmbeddedChainServer(provider, { port: options.port ?? 0 });
+  const server = new EmbeddedChainServer(provider, { port: options.port ?? (await freePort()) });
   const url = await server.start();
   const chainId = Number(await provider.request({ method: "eth_chainId" }));
   const chain = defineChain({ id: chainId, name: "sotto-devnet", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [url] } } });

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -11,6 +10,7 @@ import type { Address, Hex } from "viem";
 import { fundChannel, registerRelay } from "#contracts";
 import { createKeyFile, createLogger, loadRelayConfig, peerIdHex, publicKeyFromPrivate, Relay, type RelayKeys } from "#relay";
 import { startDevnet, type Devnet, type DevnetOptions } from "./devnet.ts";
+import { freePort } from "./freePort.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const cliEntry = join(repoRoot, "cli/src/main.ts");
@@ -65,17 +65,6 @@ export interface LocalNetwork {
   relays: LocalRelay[];
   baseDir: string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 function merge(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
