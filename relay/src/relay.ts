@@ -108,6 +108,7 @@ export class Relay {
     this.store = new Store(join(config.dataDir, "relay.db"), {
       synchronous: config.store.synchronous,
       commitWindowMs: config.store.commitWindowMs,
+      deferredCommitMs: config.store.deferredCommitMs,
       onBatch: (size) => this.metrics.storeBatch.observe(size),
     });
     this.incoming = new IncomingBook(this.store, { creditWindow: config.tickets.creditWindow });

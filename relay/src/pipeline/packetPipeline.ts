@@ -120,6 +120,13 @@ interface Circuit {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** The next hop's ticket for a packet: its store write and its signature (being made). */
+interface OutgoingTicket {
+  ok: true;
+  write: () => void;
+  signing: Promise<WireTicket>;
+}
+
 const hex = (bytes: Uint8Array) => toHex(bytes);
 
 /** Packets (and signatures) queued for the crypto workers at most; about 1 s of work at full speed. */
@@ -416,13 +423,27 @@ export class PacketPipeline {
     // 5. Accept: everything this packet changes is committed before the ack goes upstream.
     const writes: (() => void)[] = [replay.write];
     writes.push(d.incoming.accept({ channelId, ...fields, amountIn: instruction.amountIn, signature: ticket.signature }, now));
-    // The outgoing ticket is signed only when the packet leaves (after its mixing delay), so that tickets
-    // reach the next hop in index order; here the channel only has to be able to pay it.
-    if (next && instruction.outgoing && d.outgoing.spendable(next.node) < instruction.outgoing.amount) {
-      d.wantChannel(next.node);
-      this.#drop("no_outgoing_channel", `outgoing channel to ${next.node} cannot pay ${instruction.outgoing.amount}`);
-      this.#nack(link, ticket.challenge, NackReason.overloaded);
-      return;
+    // Outgoing tickets must reach the next hop in index order, so with a mixing delay (which reorders
+    // packets) the ticket is issued only when the packet leaves, and here the channel only has to be able to
+    // pay it. Without one, it is issued now and committed in the same transaction as the rest.
+    const delay = isExit ? 0 : sampleMixingDelay(d.config.meanDelayMs, d.config.maxDelayMs, d.random);
+    let outgoingTicket: OutgoingTicket | undefined;
+    if (next && instruction.outgoing) {
+      if (delay === 0) {
+        const issued = this.#issue(next, instruction.outgoing);
+        if (!issued.ok) {
+          this.#drop("no_outgoing_channel", issued.detail);
+          this.#nack(link, ticket.challenge, NackReason.overloaded);
+          return;
+        }
+        outgoingTicket = issued;
+        writes.push(issued.write);
+      } else if (d.outgoing.spendable(next.node) < instruction.outgoing.amount) {
+        d.wantChannel(next.node);
+        this.#drop("no_outgoing_channel", `outgoing channel to ${next.node} cannot pay ${instruction.outgoing.amount}`);
+        this.#nack(link, ticket.challenge, NackReason.overloaded);
+        return;
+      }
     }
     const nextFrame: PacketFrame = { type: "packet", pathKey: instruction.nextPathKey, onion: instruction.nextOnion, ticket: undefined };
     if (isExit) {
@@ -479,7 +500,6 @@ export class PacketPipeline {
     }
 
     // 6. Mix, then forward.
-    const delay = sampleMixingDelay(d.config.meanDelayMs, d.config.maxDelayMs, d.random);
     const processing = performance.now() - received;
     this.#inFlight++;
     if (delay > 0) {
@@ -498,33 +518,21 @@ export class PacketPipeline {
       this.#fail(key, circuit, "link_unavailable", (error as Error).message);
       return;
     }
-    // Issue and sign the next hop's ticket now, and commit it before the packet leaves: a reveal for it must
-    // be honoured even after a crash, and its index must never be reused.
-    const outgoing = instruction.outgoing!;
-    const issued = d.outgoing.issue(next!.node, outgoing.amount, hex(outgoing.challenge), this.#now());
-    if (!issued.ok) {
-      this.#inFlight--;
-      d.wantChannel(next!.node);
-      this.#fail(key, circuit, "no_outgoing_channel", issued.detail);
-      return;
+    // After a mixing delay, issue the next hop's ticket now, and commit it before the packet leaves: a
+    // reveal for it must be honoured even after a crash, and its index must never be reused.
+    let committed: Promise<void> | undefined;
+    if (!outgoingTicket) {
+      const issued = this.#issue(next!, instruction.outgoing!);
+      if (!issued.ok) {
+        this.#inFlight--;
+        this.#fail(key, circuit, "no_outgoing_channel", issued.detail);
+        return;
+      }
+      outgoingTicket = issued;
+      committed = d.store.commit(issued.write);
     }
-    let outgoingChannelId = this.#outgoingChannelIds.get(issued.channelId!);
-    if (!outgoingChannelId) {
-      outgoingChannelId = hexBytes(issued.channelId!);
-      this.#outgoingChannelIds.set(issued.channelId!, outgoingChannelId);
-    }
-    // Signing and committing run concurrently; both finish before the packet leaves.
-    const signing = d.crypto.sign({
-      payee: next!.node,
-      channelId: outgoingChannelId,
-      epoch: issued.ticket.epoch,
-      cumulative: issued.ticket.cumulative,
-      index: issued.ticket.index,
-      challenge: outgoing.challenge,
-    });
-    d.metrics.ticketsIssued.inc();
     try {
-      [nextFrame.ticket] = await Promise.all([signing, d.store.commit(issued.write!)]);
+      [nextFrame.ticket] = await Promise.all([outgoingTicket.signing, committed]);
     } catch (error) {
       this.#inFlight--;
       this.#fail(key, circuit, "store_error", (error as Error).message);
@@ -540,6 +548,36 @@ export class PacketPipeline {
     d.metrics.hopLatency.observe((processing + (circuit.forwardedAt - sendStarted)) / 1000);
     circuit.timer = setTimeout(() => this.#onAckTimeout(key, circuit), d.config.ackTimeoutMs);
     circuit.timer.unref?.();
+  }
+
+  /**
+   * Issues the next hop's ticket on this relay's channel to it and starts signing it (on a crypto worker,
+   * concurrently with the commit of `write`); both finish before the packet leaves.
+   */
+  #issue(next: RelayRecord, outgoing: { amount: bigint; challenge: Uint8Array }): OutgoingTicket | { ok: false; detail: string } {
+    const d = this.#d;
+    const issued = d.outgoing.issue(next.node, outgoing.amount, hex(outgoing.challenge), this.#now());
+    if (!issued.ok) {
+      d.wantChannel(next.node);
+      return { ok: false, detail: issued.detail };
+    }
+    let channelId = this.#outgoingChannelIds.get(issued.channelId!);
+    if (!channelId) {
+      channelId = hexBytes(issued.channelId!);
+      this.#outgoingChannelIds.set(issued.channelId!, channelId);
+    }
+    const signing = d.crypto.sign({
+      payee: next.node,
+      channelId,
+      epoch: issued.ticket.epoch,
+      cumulative: issued.ticket.cumulative,
+      index: issued.ticket.index,
+      challenge: outgoing.challenge,
+    });
+    // Awaited later; a packet dropped before then must not leave an unhandled rejection behind.
+    signing.catch(() => undefined);
+    d.metrics.ticketsIssued.inc();
+    return { ok: true, write: issued.write!, signing };
   }
 
   /** The next hop never took the packet: nobody is paid for it; tell upstream so the sender reroutes. */
@@ -602,7 +640,7 @@ export class PacketPipeline {
       this.#circuits.delete(key);
     }
     d.store
-      .commit(() => writes.forEach((w) => w()))
+      .commitDeferred(() => writes.forEach((w) => w()))
       .then(() => {
         const upstream = (circuit && d.network.linkToPeer(circuit.upstreamPeer)) ?? (upstreamPeer ? d.network.linkToPeer(upstreamPeer) : undefined);
         if (!upstream) return;
@@ -622,7 +660,7 @@ export class PacketPipeline {
     // What this hop keeps; the rest pays the next hop's ticket.
     d.metrics.earnedValue.inc(Number(circuit.amountIn - circuit.amountOut));
     d.store
-      .commit(write)
+      .commitDeferred(write)
       .then(() => {
         const upstream = d.network.linkToPeer(circuit.upstreamPeer);
         upstream?.send({ type: "reveal", response });
@@ -641,7 +679,7 @@ export class PacketPipeline {
       return;
     }
     d.metrics.revealsReceived.inc({ outcome: "ok" });
-    d.store.commit(outcome.write).catch((error: unknown) => this.#internalError(error));
+    d.store.commitDeferred(outcome.write).catch((error: unknown) => this.#internalError(error));
   }
 
   /** A delivery receipt travelling back: pass it to the hop this relay got the packet from. */

@@ -89,7 +89,7 @@ export class Store {
   readonly #group: GroupCommit;
   readonly #s: Record<string, Database.Statement>;
 
-  constructor(path: string, options: { synchronous?: "normal" | "full"; onBatch?: (size: number, ms: number) => void; commitWindowMs?: number } = {}) {
+  constructor(path: string, options: { synchronous?: "normal" | "full"; onBatch?: (size: number, ms: number) => void; commitWindowMs?: number; deferredCommitMs?: number } = {}) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
@@ -104,7 +104,7 @@ export class Store {
     const transaction = this.db.transaction((writes: (() => void)[]) => {
       for (const write of writes) write();
     });
-    this.#group = new GroupCommit((writes) => transaction(writes), options.onBatch, options.commitWindowMs ?? 0);
+    this.#group = new GroupCommit((writes) => transaction(writes), { onBatch: options.onBatch, windowMs: options.commitWindowMs ?? 0, deferMs: options.deferredCommitMs ?? 0 });
     const p = (sql: string) => this.db.prepare(sql);
     this.#s = {
       replayInsert: p("INSERT OR IGNORE INTO replay_tags (tag, expires_at) VALUES (?, ?)"),
@@ -159,6 +159,14 @@ export class Store {
   /** Runs `write` in the next group transaction; resolves once committed. */
   commit(write: () => void): Promise<void> {
     return this.#group.submit(write);
+  }
+
+  /**
+   * Runs `write` in a later group transaction, when one runs anyway or after `deferredCommitMs`: for writes
+   * no packet waits on. Resolves once committed.
+   */
+  commitDeferred(write: () => void): Promise<void> {
+    return this.#group.submit(write, { deferred: true });
   }
 
   /** Runs `write` in its own transaction now. */
