@@ -6,6 +6,7 @@ import { tcp } from "@libp2p/tcp";
 import { webSockets } from "@libp2p/websockets";
 import { createLibp2p, type Libp2p } from "libp2p";
 import { noiseCrypto } from "./noiseCrypto.ts";
+import { singleWriteEncrypter } from "./singleWriteEncrypter.ts";
 
 export interface HostOptions {
   privateKey?: PrivateKey;
@@ -19,14 +20,15 @@ export interface HostOptions {
  *
  * Yamux's default 16 MiB stream window exceeds the stream read buffer cap (4 MiB), so under load a stream
  * aborts with StreamBufferError; a 2 MiB window keeps the sender within what the reader will buffer.
- * Noise uses `noiseCrypto` (its default crypto, with node:crypto keys passed as KeyObjects: see there).
+ * Noise uses `noiseCrypto` (its default crypto, with node:crypto keys passed as KeyObjects: see there), and
+ * hands each encrypted message to the transport as one buffer (`singleWriteEncrypter`).
  */
 export async function createHost(options: HostOptions): Promise<Libp2p> {
   return createLibp2p({
     ...(options.privateKey ? { privateKey: options.privateKey } : {}),
     addresses: { listen: [...options.listen], announce: [...(options.announce ?? [])] },
     transports: [tcp(), webSockets()],
-    connectionEncrypters: [noise({ crypto: noiseCrypto })],
+    connectionEncrypters: [singleWriteEncrypter(noise({ crypto: noiseCrypto }))],
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: 2 * 1024 * 1024 } } as Parameters<typeof yamux>[0])],
     services: { identify: identify() },
     // libp2p's default allows 5 inbound connections per second per IP: too few for a relay that many

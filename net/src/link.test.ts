@@ -1,5 +1,6 @@
+import { Socket } from "node:net";
 import type { Libp2p } from "libp2p";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { encodeBatch, type Frame } from "#protocol";
 import { createHost } from "./createHost.ts";
 import { LINK_PROTOCOL } from "./link.ts";
@@ -59,6 +60,28 @@ describe("LinkManager over TCP", () => {
     await waitFor(() => receivedByA.length === Math.ceil(n / 7));
     expect(receivedByA.every((f) => f.type === "reveal")).toBe(true);
     expect(linksA.get(b.peerId.toString())).toBe(link);
+  });
+
+  it("writes each encrypted message to the socket once (Noise's length prefix and ciphertext together)", async () => {
+    const link = await linksA.connect(b.peerId.toString());
+    const rounds = 20;
+    const write = vi.spyOn(Socket.prototype, "write");
+    // One message per round from A (B's socket also writes one Yamux window update per message).
+    const perSocket = new Map<unknown, number>();
+    try {
+      for (let i = 0; i < rounds; i++) {
+        const before = receivedByB.length;
+        link.send(ack(i));
+        await waitFor(() => receivedByB.length === before + 1);
+      }
+      for (const socket of write.mock.contexts) perSocket.set(socket, (perSocket.get(socket) ?? 0) + 1);
+    } finally {
+      write.mockRestore();
+    }
+    const counts = [...perSocket.values()];
+    expect(counts.length).toBeGreaterThan(0);
+    for (const count of counts) expect(count).toBeLessThanOrEqual(rounds + 2);
+    expect(Math.max(...counts)).toBeGreaterThanOrEqual(rounds);
   });
 
   it("bounds the queue: beyond maxQueue, frames are dropped and counted", async () => {

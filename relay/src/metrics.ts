@@ -45,6 +45,7 @@ export function createRelayMetrics(options: { defaultMetrics?: boolean } = {}) {
       registers: r,
     }),
     storeBatch: new Histogram({ name: "sotto_store_batch_size", help: "Writes per group commit", buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], registers: r }),
+    storeCheckpoint: new Histogram({ name: "sotto_store_checkpoint_seconds", help: "Duration of WAL checkpoints (on the checkpoint worker thread)", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: r }),
   };
 }
 

@@ -110,6 +110,9 @@ export class Relay {
       commitWindowMs: config.store.commitWindowMs,
       deferredCommitMs: config.store.deferredCommitMs,
       onBatch: (size) => this.metrics.storeBatch.observe(size),
+      backgroundCheckpoint: true,
+      onCheckpoint: (stats) => this.metrics.storeCheckpoint.observe(stats.ms / 1000),
+      onCheckpointError: (error) => logger.warn({ err: error.message }, "store checkpoint failed"),
     });
     this.incoming = new IncomingBook(this.store, { creditWindow: config.tickets.creditWindow });
     this.outgoing = new OutgoingBook(this.store);

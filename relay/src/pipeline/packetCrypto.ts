@@ -82,9 +82,16 @@ export function signSync(backend: CryptoBackend, keys: PacketCryptoKeys, request
   });
 }
 
-/** Default worker count: one when the machine has a spare core, else none (inline). */
+/**
+ * Default worker count: one on a machine with four or more cores, else none (inline). Handing a packet to a
+ * worker and back costs the main thread about as much as the crypto it moves (structured clones of the
+ * onion both ways, message events, thread wake-ups): on two cores shared with libp2p's peers, inline was
+ * both cheaper (0.5–0.6 vs 0.7–0.8 ms CPU per packet at 1,800–2,000/s) and faster (p99 hop latency 15 vs
+ * 36–45 ms at 1,000/s) in `npm run bench:relay` (bench/results/relay-profile.md). A worker pays off only
+ * where a core would otherwise sit idle.
+ */
 export function defaultCryptoWorkers(): number {
-  return availableParallelism() >= 2 ? 1 : 0;
+  return availableParallelism() >= 4 ? 1 : 0;
 }
 
 export function createPacketCrypto(backend: CryptoBackend, keys: PacketCryptoKeys, workers: number): PacketCrypto {

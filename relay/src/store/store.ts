@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { Checkpointer, type CheckpointStats } from "./checkpointer.ts";
 import { GroupCommit } from "./groupCommit.ts";
 import { SCHEMA_VERSION, schemaSql } from "./schema.ts";
 
@@ -84,18 +85,45 @@ const bufOrNull = (v: unknown) => (v == null ? null : new Uint8Array(v as Buffer
  * The relay's durable state in one SQLite file (WAL). Reads are synchronous; writes go through
  * `commit(...)`, which groups them into one transaction per event-loop turn and resolves after commit.
  */
+export interface StoreOptions {
+  /** SQLite durability: "normal" survives a process crash, "full" also a power cut. */
+  synchronous?: "normal" | "full";
+  /** Called after every group transaction with its number of writes and duration. */
+  onBatch?: (size: number, ms: number) => void;
+  /** Under load, space group transactions at least this far apart (ms). */
+  commitWindowMs?: number;
+  /** How long a deferred write waits for a transaction to join before committing on its own (ms). */
+  deferredCommitMs?: number;
+  /** Checkpoint the WAL on a worker thread instead of inside a COMMIT on the event loop. */
+  backgroundCheckpoint?: boolean;
+  onCheckpoint?: (stats: CheckpointStats) => void;
+  onCheckpointError?: (error: Error) => void;
+}
+
 export class Store {
   readonly db: Database.Database;
   readonly #group: GroupCommit;
   readonly #s: Record<string, Database.Statement>;
+  #checkpointer: Checkpointer | undefined;
 
-  constructor(path: string, options: { synchronous?: "normal" | "full"; onBatch?: (size: number, ms: number) => void; commitWindowMs?: number; deferredCommitMs?: number } = {}) {
+  constructor(path: string, options: StoreOptions = {}) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(schemaSql);
+    if (options.backgroundCheckpoint && path !== ":memory:") {
+      this.db.pragma("wal_autocheckpoint = 0");
+      this.#checkpointer = new Checkpointer(path, {
+        onCheckpoint: options.onCheckpoint,
+        onError: (error, workerGone) => {
+          // Without the worker, the WAL would grow without end: checkpoint on this connection again.
+          if (workerGone && this.db.open) this.db.pragma("wal_autocheckpoint = 1000");
+          options.onCheckpointError?.(error);
+        },
+      });
+    }
     const version = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as Row | undefined;
     if (!version) this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     else if (Number(version.value) !== SCHEMA_VERSION) {
@@ -176,6 +204,7 @@ export class Store {
 
   close(): void {
     this.#group.close();
+    this.#checkpointer?.stop();
     this.db.close();
   }
 
