@@ -1,17 +1,16 @@
-// Worker thread of packetCrypto.ts: the relay's per-packet public-key work, off the event loop.
+// Worker thread of packetCrypto.ts: the relay's per-packet peel and ticket check, off the event loop.
 import { parentPort, workerData } from "node:worker_threads";
 import { getNativeBackend } from "#protocol/native";
-import { inboundSync, signSync, type CryptoWorkerReply, type CryptoWorkerRequest, type InboundRequest, type PacketCryptoKeys, type SignRequest } from "./packetCrypto.ts";
+import { inboundSync, type CryptoWorkerReply, type CryptoWorkerRequest, type PacketCryptoKeys } from "./packetCrypto.ts";
 
 const backend = getNativeBackend();
 const keys = workerData as PacketCryptoKeys;
 
 parentPort!.on("message", (batch: CryptoWorkerRequest[]) => {
   const replies: CryptoWorkerReply[] = [];
-  for (const { id, op, request } of batch) {
+  for (const { id, request } of batch) {
     try {
-      const result = op === "inbound" ? inboundSync(backend, keys, request as InboundRequest) : signSync(backend, keys, request as SignRequest);
-      replies.push({ id, result });
+      replies.push({ id, result: inboundSync(backend, keys, request) });
     } catch (error) {
       replies.push({ id, error: (error as Error).message });
     }

@@ -129,7 +129,7 @@ interface OutgoingTicket {
 
 const hex = (bytes: Uint8Array) => toHex(bytes);
 
-/** Packets (and signatures) queued for the crypto workers at most; about 1 s of work at full speed. */
+/** Packets queued for the crypto workers at most; about 1 s of work at full speed. */
 const MAX_PENDING_CRYPTO = 2_048;
 
 /**
@@ -554,8 +554,8 @@ export class PacketPipeline {
   }
 
   /**
-   * Issues the next hop's ticket on this relay's channel to it and starts signing it (on a crypto worker,
-   * concurrently with the commit of `write`); both finish before the packet leaves.
+   * Issues the next hop's ticket on this relay's channel to it and signs it; the packet leaves once the
+   * ticket's `write` is committed.
    */
   #issue(next: RelayRecord, outgoing: { amount: bigint; challenge: Uint8Array }): OutgoingTicket | { ok: false; detail: string } {
     const d = this.#d;

@@ -12,10 +12,13 @@ const timer = setInterval(() => {
   try {
     const started = performance.now();
     // PASSIVE never blocks the relay's writes. Under continuous writes the WAL is only rewound from its start
-    // when a checkpoint has copied every frame, so past `restartFrames` one RESTART (which makes writers wait
-    // for it, briefly since PASSIVE has already copied nearly everything) bounds the file.
+    // when a checkpoint has copied every frame, so past `restartFrames` a RESTART (writers wait for it) bounds
+    // the file; a second PASSIVE first copies what was written during the first, so little is left for it.
     let [row] = db.pragma("wal_checkpoint(PASSIVE)") as CheckpointRow[];
-    if (row && row.log > restartFrames) [row] = db.pragma("wal_checkpoint(RESTART)") as CheckpointRow[];
+    if (row && row.log > restartFrames) {
+      db.pragma("wal_checkpoint(PASSIVE)");
+      [row] = db.pragma("wal_checkpoint(RESTART)") as CheckpointRow[];
+    }
     parentPort!.postMessage({ ms: performance.now() - started, log: row?.log ?? 0, checkpointed: row?.checkpointed ?? 0 });
   } catch (error) {
     parentPort!.postMessage({ error: (error as Error).message });
