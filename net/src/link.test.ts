@@ -84,6 +84,19 @@ describe("LinkManager over TCP", () => {
     expect(Math.max(...counts)).toBeGreaterThanOrEqual(rounds);
   });
 
+  it("delivers frames sent just before the sender stops its links and its host", async () => {
+    const c = await createHost({ listen: [] });
+    const linksC = new LinkManager(c, { onFrame: () => {} }, { maxQueue: 100 });
+    await linksC.start();
+    const link = await linksC.connect(b.peerId.toString(), b.getMultiaddrs().map(String));
+    const before = receivedByB.length;
+    for (let i = 0; i < 3; i++) link.send(receipt(200 + i));
+    await linksC.stop();
+    await c.stop();
+    await waitFor(() => receivedByB.length === before + 3);
+    expect(receivedByB.slice(before).map((f) => (f as { ackSecret: Uint8Array }).ackSecret[0])).toEqual([200, 201, 202]);
+  });
+
   it("bounds the queue: beyond maxQueue, frames are dropped and counted", async () => {
     const drops: number[] = [];
     const small = new LinkManager(a, { onFrame: () => {}, onDrop: (_reason, count) => drops.push(count) }, { maxQueue: 3 });

@@ -87,11 +87,16 @@ export class Link {
     return sent;
   }
 
-  close(): void {
+  /**
+   * Sends what is queued and closes the stream gracefully: resolves once the queued frames are handed to the
+   * connection (or after `timeoutMs`, when the stream is aborted instead). A process that stops its libp2p
+   * host right after a send must await this, or the frames can be lost with the connection.
+   */
+  async close(timeoutMs = 2_000): Promise<void> {
     if (this.#closed) return;
     this.#flush();
     this.#closed = true;
-    this.stream.close().catch(() => this.stream.abort(new Error("link closed")));
+    await this.stream.close({ signal: AbortSignal.timeout(timeoutMs) }).catch(() => this.stream.abort(new Error("link closed")));
   }
 
   abort(reason: string): void {

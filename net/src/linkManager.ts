@@ -45,8 +45,10 @@ export class LinkManager {
 
   async stop(): Promise<void> {
     await this.#host.unhandle(LINK_PROTOCOL);
-    for (const link of this.#links.values()) link.close();
+    // Frames queued just before stopping (a client's final vouchers) still go out before the host stops.
+    const links = [...this.#links.values()];
     this.#links.clear();
+    await Promise.all(links.map((link) => link.close()));
   }
 
   /** The open link to `peer`, if any (no dialling). */

@@ -204,19 +204,30 @@ export function redeemed(list: Redemption[], match: { payer?: Address; payee?: A
 }
 
 /**
- * Lets the relays redeem everything they are owed: waits for the relays' vouchers to each other, then POSTs
- * /v1/settle to each running relay until none has unredeemed value left.
+ * Lets the relays redeem everything they are owed: POSTs /v1/settle to each running relay until none has
+ * unredeemed value left and, between running relays, every amount a payer confirmed (its payee revealed the
+ * response) has been redeemed on chain. The second condition waits for the payers' vouchers: one that is due
+ * goes out within a second or two, and a payee that has not received it yet has nothing left to redeem.
  */
 export async function settleAll(relays: LocalRelay[], timeoutMs = 60_000): Promise<void> {
   const running = relays.filter((r) => r.running);
+  const runningNodes = new Set(running.map((r) => lower(r.node)));
+  type Outgoing = { payee: string; confirmed: string; settled: string };
   await waitFor(
     async () => {
       for (const relay of running) await relay.admin("/v1/settle", { body: {} });
       await new Promise((r) => setTimeout(r, 1_000)); // vouchers that were due go out every second
       const left = await Promise.all(running.map(async (r) => BigInt((await r.admin<{ unredeemedValue: string }>("/v1/tickets")).unredeemedValue)));
-      return left.every((v) => v === 0n);
+      const owed = await Promise.all(
+        running.map(async (r) =>
+          (await r.admin<{ outgoing: Outgoing[] }>("/v1/channels")).outgoing
+            .filter((c) => runningNodes.has(lower(c.payee)) && BigInt(c.confirmed) > BigInt(c.settled))
+            .map((c) => `relay ${r.index + 1} → ${c.payee}: confirmed ${c.confirmed}, settled ${c.settled}`),
+        ),
+      );
+      return { unredeemed: left.map(String), confirmedNotSettled: owed.flat() };
     },
-    (done) => done,
+    (state) => state.unredeemed.every((v) => v === "0") && state.confirmedNotSettled.length === 0,
     "every relay to have redeemed what it is owed",
     timeoutMs,
   );

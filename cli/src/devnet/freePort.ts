@@ -21,6 +21,12 @@ function canListen(port: number): Promise<boolean> {
 const handedOut = new Set<number>();
 
 /**
+ * Ports in the range below that `fetch` refuses to connect to ("bad ports" of the WHATWG Fetch standard; the
+ * others on its list are below 10,000): an admin API there fails every request with "bad port".
+ */
+const FETCH_BLOCKED = new Set([10_080]);
+
+/**
  * A free port on 127.0.0.1 below the ephemeral range, for a port that is bound again later: a relay's (it is
  * published in the registry and bound at every restart) and the devnet's RPC (bound again after `pauseRpc`).
  * A port from the ephemeral range can meanwhile become the local end of any outgoing connection or another
@@ -31,7 +37,7 @@ export async function freePort(): Promise<number> {
   const high = Math.max(low + 1_000, ephemeralRangeStart());
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = low + Math.floor(Math.random() * (high - low));
-    if (handedOut.has(port) || !(await canListen(port))) continue;
+    if (handedOut.has(port) || FETCH_BLOCKED.has(port) || !(await canListen(port))) continue;
     handedOut.add(port);
     return port;
   }
