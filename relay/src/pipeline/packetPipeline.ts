@@ -425,27 +425,14 @@ export class PacketPipeline {
     // 5. Accept: everything this packet changes is committed before the ack goes upstream.
     const writes: (() => void)[] = [replay.write];
     writes.push(d.incoming.accept({ channelId, ...fields, amountIn: instruction.amountIn, signature: ticket.signature }, now));
-    // Outgoing tickets must reach the next hop in index order, so with a mixing delay (which reorders
-    // packets) the ticket is issued only when the packet leaves, and here the channel only has to be able to
-    // pay it. Without one, it is issued now and committed in the same transaction as the rest.
-    const delay = isExit ? 0 : sampleMixingDelay(d.config.meanDelayMs, d.config.maxDelayMs, d.random);
-    let outgoingTicket: OutgoingTicket | undefined;
-    if (next && instruction.outgoing) {
-      if (delay === 0) {
-        const issued = this.#issue(next, instruction.outgoing);
-        if (!issued.ok) {
-          this.#drop("no_outgoing_channel", issued.detail);
-          this.#nack(link, ticket.challenge, NackReason.overloaded);
-          return;
-        }
-        outgoingTicket = issued;
-        writes.push(issued.write);
-      } else if (d.outgoing.spendable(next.node) < instruction.outgoing.amount) {
-        d.wantChannel(next.node);
-        this.#drop("no_outgoing_channel", `outgoing channel to ${next.node} cannot pay ${instruction.outgoing.amount}`);
-        this.#nack(link, ticket.challenge, NackReason.overloaded);
-        return;
-      }
+    // The outgoing ticket is issued only when the packet leaves (after its mixing delay, and once a link to
+    // the next hop is there), so that tickets reach the next hop in index order and no index is spent on a
+    // packet that never left; here the channel only has to be able to pay it.
+    if (next && instruction.outgoing && d.outgoing.spendable(next.node) < instruction.outgoing.amount) {
+      d.wantChannel(next.node);
+      this.#drop("no_outgoing_channel", `outgoing channel to ${next.node} cannot pay ${instruction.outgoing.amount}`);
+      this.#nack(link, ticket.challenge, NackReason.overloaded);
+      return;
     }
     const nextFrame: PacketFrame = { type: "packet", pathKey: instruction.nextPathKey, onion: instruction.nextOnion, ticket: undefined };
     if (isExit) {
@@ -503,6 +490,7 @@ export class PacketPipeline {
     }
 
     // 6. Mix, then forward.
+    const delay = sampleMixingDelay(d.config.meanDelayMs, d.config.maxDelayMs, d.random);
     const processing = performance.now() - received;
     this.#inFlight++;
     if (delay > 0) {
@@ -521,21 +509,16 @@ export class PacketPipeline {
       this.#fail(key, circuit, "link_unavailable", (error as Error).message);
       return;
     }
-    // After a mixing delay, issue the next hop's ticket now, and commit it before the packet leaves: a
-    // reveal for it must be honoured even after a crash, and its index must never be reused.
-    let committed: Promise<void> | undefined;
-    if (!outgoingTicket) {
-      const issued = this.#issue(next!, instruction.outgoing!);
-      if (!issued.ok) {
-        this.#inFlight--;
-        this.#fail(key, circuit, "no_outgoing_channel", issued.detail);
-        return;
-      }
-      outgoingTicket = issued;
-      committed = d.store.commit(issued.write);
+    // Issue and sign the next hop's ticket now, and commit it before the packet leaves: a reveal for it must
+    // be honoured even after a crash, and its index must never be reused.
+    const outgoingTicket = this.#issue(next!, instruction.outgoing!);
+    if (!outgoingTicket.ok) {
+      this.#inFlight--;
+      this.#fail(key, circuit, "no_outgoing_channel", outgoingTicket.detail);
+      return;
     }
     try {
-      [nextFrame.ticket] = await Promise.all([outgoingTicket.signing, committed]);
+      [nextFrame.ticket] = await Promise.all([outgoingTicket.signing, d.store.commit(outgoingTicket.write)]);
     } catch (error) {
       this.#inFlight--;
       this.#fail(key, circuit, "store_error", (error as Error).message);
@@ -617,7 +600,7 @@ export class PacketPipeline {
       return;
     }
     // At the exit, the recipient's ack answers a stored message (possibly from before a restart). One whose
-    // writes still wait for their deferred commit is already answered (though still in the mailbox on disk).
+    // writes still wait for their commit is already answered (though still in the mailbox on disk).
     const mail = this.#receiptsCommitting.has(key) ? undefined : d.mailbox.byChallenge(Buffer.from(key.slice(2), "hex"));
     if (mail) {
       d.metrics.acksReceived.inc({ outcome: "delivery_receipt" });
@@ -645,7 +628,7 @@ export class PacketPipeline {
     }
     this.#receiptsCommitting.add(key);
     d.store
-      .commitDeferred(() => writes.forEach((w) => w()))
+      .commit(() => writes.forEach((w) => w()))
       .finally(() => this.#receiptsCommitting.delete(key))
       .then(() => {
         const upstream = (circuit && d.network.linkToPeer(circuit.upstreamPeer)) ?? (upstreamPeer ? d.network.linkToPeer(upstreamPeer) : undefined);
@@ -666,7 +649,7 @@ export class PacketPipeline {
     // What this hop keeps; the rest pays the next hop's ticket.
     d.metrics.earnedValue.inc(Number(circuit.amountIn - circuit.amountOut));
     d.store
-      .commitDeferred(write)
+      .commit(write)
       .then(() => {
         const upstream = d.network.linkToPeer(circuit.upstreamPeer);
         upstream?.send({ type: "reveal", response });
