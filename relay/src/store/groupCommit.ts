@@ -6,9 +6,8 @@
  * Under load, transactions are spaced at least `windowMs` apart so each carries more writes (a commit
  * costs ~10 page writes whatever it holds); when idle, a write commits on the next turn, without delay.
  *
- * A deferred write is one nobody is waiting on to answer a packet (a response before its REVEAL, a
- * confirmed amount): it rides along with the next transaction, or commits on its own after `deferMs`.
- * Under load that turns three transactions per packet into one.
+ * A deferred write is one nothing waits on (a confirmed amount: no message is sent after it): it rides
+ * along with the next transaction, or commits on its own after `deferMs`, instead of starting one.
  */
 export class GroupCommit {
   #pending: { write: () => void; resolve: () => void; reject: (error: Error) => void }[] = [];
