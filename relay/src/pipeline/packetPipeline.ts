@@ -123,6 +123,8 @@ interface Circuit {
 /** The next hop's ticket for a packet: its store write and its signature (being made). */
 interface OutgoingTicket {
   ok: true;
+  channelId: `0x${string}`;
+  cumulative: bigint;
   write: () => void;
   signing: Promise<WireTicket>;
 }
@@ -297,7 +299,7 @@ export class PacketPipeline {
       await d.store.commit(voucher.write);
       try {
         const link = d.network.linkToPeer(peerIdString(relay.peerId)) ?? (await d.network.linkToRelay(relay));
-        link.send({ type: "voucher", ticket });
+        if (!link.send({ type: "voucher", ticket })) throw new Error("the link closed before the voucher went out");
         d.metrics.ticketsIssued.inc();
         sent++;
       } catch (error) {
@@ -529,6 +531,7 @@ export class PacketPipeline {
       this.#fail(key, circuit, "link_unavailable", "downstream queue full or closed");
       return;
     }
+    d.outgoing.sent(outgoingTicket.channelId, outgoingTicket.cumulative, this.#now());
     circuit.forwardedAt = performance.now();
     d.metrics.packetsOut.inc({ to: "relay" });
     d.metrics.hopLatency.observe((processing + (circuit.forwardedAt - sendStarted)) / 1000);
@@ -563,7 +566,7 @@ export class PacketPipeline {
     // Awaited later; a packet dropped before then must not leave an unhandled rejection behind.
     signing.catch(() => undefined);
     d.metrics.ticketsIssued.inc();
-    return { ok: true, write: issued.write!, signing };
+    return { ok: true, channelId: issued.channelId!, cumulative: issued.ticket.cumulative, write: issued.write!, signing };
   }
 
   /** The next hop never took the packet: nobody is paid for it; tell upstream so the sender reroutes. */

@@ -9,7 +9,11 @@ export interface OutgoingEntry {
   channelId: `0x${string}`;
   payee: Address;
   ledger: OutgoingChannel;
-  /** Highest cumulative signed so far (memory only; 0 after a restart, which only causes one extra voucher). */
+  /**
+   * Highest cumulative of a ticket or voucher handed to the payee's link so far, and when (memory only; 0
+   * after a restart, which only causes one extra voucher). A ticket issued for a packet that then never left
+   * does not count: the payee never got it, and a voucher must still cover what it would have.
+   */
   lastSigned: bigint;
   lastSignedAt: number;
 }
@@ -85,8 +89,6 @@ export class OutgoingBook {
     const result = issueTicket(entry.ledger, amount, challenge);
     if (!result.ok) return result;
     entry.ledger = result.channel;
-    if (result.ticket.cumulative > entry.lastSigned) entry.lastSigned = result.ticket.cumulative;
-    entry.lastSignedAt = now;
     const snapshot = { ...entry, ledger: { ...entry.ledger } };
     this.#recent.sweep(now);
     this.#recent.set(challenge.toLowerCase(), { channelId: entry.channelId, epoch: result.ticket.epoch, amount }, now);
@@ -98,6 +100,14 @@ export class OutgoingBook {
         this.#store.insertOutgoingTicket({ challenge: fromHex(challenge), channelId: fromHex(entry.channelId), epoch: result.ticket.epoch, amount, issuedAt: now });
       },
     };
+  }
+
+  /** A ticket with `cumulative` on `channelId` was handed to the payee's link. */
+  sent(channelId: string, cumulative: bigint, now: number): void {
+    const entry = this.get(channelId);
+    if (!entry) return;
+    if (cumulative > entry.lastSigned) entry.lastSigned = cumulative;
+    entry.lastSignedAt = now;
   }
 
   /**
