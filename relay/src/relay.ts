@@ -152,6 +152,9 @@ export class Relay {
         onLinkOpen: () => this.metrics.peers.set(this.links.size),
         onLinkClose: (link) => {
           for (const [id, l] of this.#recipients) if (l === link) this.#recipients.delete(id);
+          // A voucher in flight to a relay that went away (or restarted) may be lost: owe it one again.
+          const relay = this.follower?.relays.find((r) => peerIdString(r.peerId) === link.peer);
+          if (relay) this.outgoing.forgetDelivered(relay.node);
           this.metrics.peers.set(this.links.size);
         },
       },

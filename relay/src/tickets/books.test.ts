@@ -102,6 +102,9 @@ describe("OutgoingBook", () => {
     expect(book.voucherDue(10_000, 1_000).map((e) => e.channelId)).toEqual([channelId]);
     expect(book.voucher(payee, 10_000)?.ticket.cumulative).toBe(4n);
     expect(book.voucherDue(20_000, 1_000)).toEqual([]);
+    // The link to the payee closed: that voucher may not have arrived, so one is owed again.
+    book.forgetDelivered(payee);
+    expect(book.voucherDue(20_000, 1_000).map((e) => e.channelId)).toEqual([channelId]);
   });
 
   it("refuses to issue without a channel or beyond its funds", async () => {

@@ -111,6 +111,15 @@ export class OutgoingBook {
   }
 
   /**
+   * The link to `payee` closed: tickets and vouchers still in flight on it may be lost (they are not
+   * acknowledged), so everything confirmed is owed a voucher again.
+   */
+  forgetDelivered(payee: string): void {
+    const p = payee.toLowerCase();
+    for (const entry of this.#entries.values()) if (entry.payee.toLowerCase() === p) entry.lastSigned = 0n;
+  }
+
+  /**
    * Channels owing a voucher: revealed value beyond the highest cumulative signed, and no ticket for
    * `idleMs`. Without one, the payee's best redeemable ticket could miss amounts confirmed after it.
    */
