@@ -108,7 +108,6 @@ export class Relay {
     this.store = new Store(join(config.dataDir, "relay.db"), {
       synchronous: config.store.synchronous,
       commitWindowMs: config.store.commitWindowMs,
-      deferredCommitMs: config.store.deferredCommitMs,
       onBatch: (size) => this.metrics.storeBatch.observe(size),
       backgroundCheckpoint: true,
       onCheckpoint: (stats) => this.metrics.storeCheckpoint.observe(stats.ms / 1000),

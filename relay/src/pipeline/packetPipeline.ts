@@ -671,7 +671,7 @@ export class PacketPipeline {
       return;
     }
     d.metrics.revealsReceived.inc({ outcome: "ok" });
-    d.store.commitDeferred(outcome.write).catch((error: unknown) => this.#internalError(error));
+    d.store.commit(outcome.write).catch((error: unknown) => this.#internalError(error));
   }
 
   /** A delivery receipt travelling back: pass it to the hop this relay got the packet from. */

@@ -92,8 +92,6 @@ export interface StoreOptions {
   onBatch?: (size: number, ms: number) => void;
   /** Under load, space group transactions at least this far apart (ms). */
   commitWindowMs?: number;
-  /** How long a deferred write waits for a transaction to join before committing on its own (ms). */
-  deferredCommitMs?: number;
   /** Checkpoint the WAL on a worker thread instead of inside a COMMIT on the event loop. */
   backgroundCheckpoint?: boolean;
   onCheckpoint?: (stats: CheckpointStats) => void;
@@ -132,7 +130,7 @@ export class Store {
     const transaction = this.db.transaction((writes: (() => void)[]) => {
       for (const write of writes) write();
     });
-    this.#group = new GroupCommit((writes) => transaction(writes), { onBatch: options.onBatch, windowMs: options.commitWindowMs ?? 0, deferMs: options.deferredCommitMs ?? 0 });
+    this.#group = new GroupCommit((writes) => transaction(writes), options.onBatch, options.commitWindowMs ?? 0);
     const p = (sql: string) => this.db.prepare(sql);
     this.#s = {
       replayInsert: p("INSERT OR IGNORE INTO replay_tags (tag, expires_at) VALUES (?, ?)"),
@@ -187,14 +185,6 @@ export class Store {
   /** Runs `write` in the next group transaction; resolves once committed. */
   commit(write: () => void): Promise<void> {
     return this.#group.submit(write);
-  }
-
-  /**
-   * Runs `write` in a later group transaction, when one runs anyway or after `deferredCommitMs`: for writes
-   * no packet waits on. Resolves once committed.
-   */
-  commitDeferred(write: () => void): Promise<void> {
-    return this.#group.submit(write, { deferred: true });
   }
 
   /** Runs `write` in its own transaction now. */

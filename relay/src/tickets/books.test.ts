@@ -87,16 +87,17 @@ describe("OutgoingBook", () => {
     const store = new Store(":memory:");
     const book = new OutgoingBook(store);
     await store.commit(book.applyChain(state()));
-    const issueAndSend = (challenge: `0x${string}`, send: boolean) => {
+    const issueAndSend = async (challenge: `0x${string}`, send: boolean) => {
       const issued = book.issue(payee, 2n, challenge, 10);
       if (!issued.ok) throw new Error(issued.detail);
+      await store.commit(issued.write!);
       if (send) book.sent(issued.channelId!, issued.ticket.cumulative, 10);
       return issued.ticket.cumulative;
     };
-    expect([issueAndSend(C(1), true), issueAndSend(C(2), true)]).toEqual([2n, 2n]);
+    expect([await issueAndSend(C(1), true), await issueAndSend(C(2), true)]).toEqual([2n, 2n]);
     expect(book.reveal(C(1))).toMatchObject({ ok: true });
     // Its packet never leaves (the link to the payee closed): the payee does not hold this ticket.
-    expect(issueAndSend(C(3), false)).toBe(4n);
+    expect(await issueAndSend(C(3), false)).toBe(4n);
     expect(book.reveal(C(2))).toMatchObject({ ok: true });
     // Confirmed 4, while the best ticket the payee holds says 2: a voucher is owed.
     expect(book.voucherDue(10_000, 1_000).map((e) => e.channelId)).toEqual([channelId]);

@@ -1,7 +1,6 @@
 import type { Address } from "viem";
 import type { ChannelState } from "#contracts";
 import type { Store } from "../store/store.ts";
-import { ExpiringMap } from "../pipeline/expiringMap.ts";
 import { fromHex, toHex } from "../util/hex.ts";
 import { confirmAmount, issueTicket, issueVoucher, newOutgoingChannel, spendable, type IssueResult, type IssuedTicket, type OutgoingChannel } from "#protocol";
 
@@ -29,11 +28,7 @@ export class OutgoingBook {
   readonly #entries = new Map<string, OutgoingEntry>();
   /** Reveals applied in memory whose row deletion is not committed yet (a duplicate must not count twice). */
   readonly #revealing = new Set<string>();
-  /**
-   * Tickets issued in the last minute, by challenge: most reveals arrive within milliseconds, and answering
-   * them from memory spares a store read per packet. Older ones (and all after a restart) come from the store.
-   */
-  readonly #recent = new ExpiringMap<string, { channelId: `0x${string}`; epoch: bigint; amount: bigint }>({ ttlMs: 60_000, maxSize: 100_000 });
+
 
   constructor(store: Store) {
     this.#store = store;
@@ -90,8 +85,6 @@ export class OutgoingBook {
     if (!result.ok) return result;
     entry.ledger = result.channel;
     const snapshot = { ...entry, ledger: { ...entry.ledger } };
-    this.#recent.sweep(now);
-    this.#recent.set(challenge.toLowerCase(), { channelId: entry.channelId, epoch: result.ticket.epoch, amount }, now);
     return {
       ...result,
       channelId: entry.channelId,
@@ -142,13 +135,11 @@ export class OutgoingBook {
   /** The payee revealed `challenge`'s response: its amount is now owed (confirmed). */
   reveal(challenge: `0x${string}`): RevealOutcome {
     const key = challenge.toLowerCase();
-    if (this.#revealing.has(key)) return { ok: false, reason: "unknown_challenge" };
     // Outgoing tickets are committed before their packet is sent, so the store knows every one.
-    const recent = this.#recent.delete(key);
-    const row = recent ? undefined : this.#store.outgoingTicket(fromHex(key));
-    const pending = recent ?? (row ? { channelId: toHex(row.channelId), epoch: row.epoch, amount: row.amount } : undefined);
-    if (!pending) return { ok: false, reason: "unknown_challenge" };
+    const row = this.#revealing.has(key) ? undefined : this.#store.outgoingTicket(fromHex(key));
+    if (!row) return { ok: false, reason: "unknown_challenge" };
     this.#revealing.add(key);
+    const pending = { channelId: toHex(row.channelId), epoch: row.epoch, amount: row.amount };
     const entry = this.get(pending.channelId);
     if (!entry || entry.ledger.epoch !== pending.epoch) {
       this.#revealing.delete(key);
