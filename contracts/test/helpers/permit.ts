@@ -3,7 +3,6 @@ import { isLocalAccount, signerAddress } from "./eip712.ts";
 import { parseSignature, type Address, type Hex, type LocalAccount, type WalletClient } from "viem";
 import { permitTypes } from "../../actions/signPermit.ts";
 
-
 export type PermitArgs = {
   /** A local account, or a wallet client whose account signs over RPC. */
   owner: WalletClient | LocalAccount;

@@ -563,8 +563,6 @@ export class PacketPipeline {
       index: issued.ticket.index,
       challenge: outgoing.challenge,
     });
-    // Awaited later; a packet dropped before then must not leave an unhandled rejection behind.
-    signing.catch(() => undefined);
     d.metrics.ticketsIssued.inc();
     return { ok: true, channelId: issued.channelId!, cumulative: issued.ticket.cumulative, write: issued.write!, signing };
   }

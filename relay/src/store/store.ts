@@ -81,10 +81,6 @@ type Row = Record<string, unknown>;
 const buf = (v: unknown) => new Uint8Array(v as Buffer);
 const bufOrNull = (v: unknown) => (v == null ? null : new Uint8Array(v as Buffer));
 
-/**
- * The relay's durable state in one SQLite file (WAL). Reads are synchronous; writes go through
- * `commit(...)`, which groups them into one transaction per event-loop turn and resolves after commit.
- */
 export interface StoreOptions {
   /** SQLite durability: "normal" survives a process crash, "full" also a power cut. */
   synchronous?: "normal" | "full";
@@ -98,6 +94,10 @@ export interface StoreOptions {
   onCheckpointError?: (error: Error) => void;
 }
 
+/**
+ * The relay's durable state in one SQLite file (WAL). Reads are synchronous; writes go through
+ * `commit(...)`, which groups them into one transaction per event-loop turn and resolves after commit.
+ */
 export class Store {
   readonly db: Database.Database;
   readonly #group: GroupCommit;

@@ -29,7 +29,6 @@ export class OutgoingBook {
   /** Reveals applied in memory whose row deletion is not committed yet (a duplicate must not count twice). */
   readonly #revealing = new Set<string>();
 
-
   constructor(store: Store) {
     this.#store = store;
     for (const row of store.outgoingChannels()) {
