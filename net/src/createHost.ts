@@ -6,7 +6,8 @@ import { tcp } from "@libp2p/tcp";
 import { webSockets } from "@libp2p/websockets";
 import { createLibp2p, type Libp2p } from "libp2p";
 import { noiseCrypto } from "./noiseCrypto.ts";
-import { singleWriteEncrypter } from "./singleWriteEncrypter.ts";
+import { batchedWriteEncrypter } from "./batchedWrites.ts";
+import { lazyWindowUpdates } from "./lazyWindowUpdates.ts";
 
 export interface HostOptions {
   privateKey?: PrivateKey;
@@ -21,15 +22,16 @@ export interface HostOptions {
  * Yamux's default 16 MiB stream window exceeds the stream read buffer cap (4 MiB), so under load a stream
  * aborts with StreamBufferError; a 2 MiB window keeps the sender within what the reader will buffer.
  * Noise uses `noiseCrypto` (its default crypto, with node:crypto keys passed as KeyObjects: see there), and
- * hands each encrypted message to the transport as one buffer (`singleWriteEncrypter`).
+ * hands each encrypted message to the transport as one buffer and coalesces what one tick sends (`batchedWriteEncrypter`).
+ * Yamux sends window updates only once half a stream's window is used (`lazyWindowUpdates`).
  */
 export async function createHost(options: HostOptions): Promise<Libp2p> {
   return createLibp2p({
     ...(options.privateKey ? { privateKey: options.privateKey } : {}),
     addresses: { listen: [...options.listen], announce: [...(options.announce ?? [])] },
     transports: [tcp(), webSockets()],
-    connectionEncrypters: [singleWriteEncrypter(noise({ crypto: noiseCrypto }))],
-    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: 2 * 1024 * 1024 } } as Parameters<typeof yamux>[0])],
+    connectionEncrypters: [batchedWriteEncrypter(noise({ crypto: noiseCrypto }))],
+    streamMuxers: [lazyWindowUpdates(yamux({ streamOptions: { maxStreamWindowSize: 2 * 1024 * 1024 } } as Parameters<typeof yamux>[0]))],
     services: { identify: identify() },
     // libp2p's default allows 5 inbound connections per second per IP: too few for a relay that many
     // clients behind one NAT (or a whole local network) connect to.

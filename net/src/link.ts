@@ -19,8 +19,10 @@ export interface LinkEvents {
 /**
  * One libp2p stream carrying Sotto batches (protocol.md §Link streams) in both directions.
  *
- * Writes are coalesced: frames queued during one event-loop turn go out as one batch (per-message
- * overhead dominates libp2p throughput). The queue is bounded: when the peer is slow and the stream needs
+ * Writes are coalesced: frames queued during one tick (a callback and the microtasks it causes, such as all
+ * the packets of one chunk read, or all the writes of one store commit) go out as one batch, per-message
+ * overhead dominating libp2p throughput; and they go out right after that tick, not after the rest of the
+ * event-loop turn's I/O. The queue is bounded: when the peer is slow and the stream needs
  * draining, frames beyond `maxQueue` are dropped and counted, so one slow peer never holds memory or
  * blocks the relay's other links.
  */
@@ -68,7 +70,7 @@ export class Link {
     this.#queue.push(frame);
     if (!this.#flushScheduled && !this.#draining) {
       this.#flushScheduled = true;
-      setImmediate(() => this.#flush());
+      process.nextTick(() => this.#flush());
     }
     return true;
   }

@@ -216,6 +216,7 @@ function makeRelay(p: {
         const lines = createInterface({ input: child.stdout! });
         const timer = setTimeout(() => fail(new Error(`relay ${p.index + 1} did not start within 30 s; see ${join(p.dir, "relay.log")}`)), 30_000);
         lines.on("line", (line) => {
+          log.write(`${line}\n`);
           if (line.includes('"ready":true')) {
             clearTimeout(timer);
             ready();

@@ -64,7 +64,7 @@ export const relayConfigSchema = {
   },
   store: {
     synchronous: { kind: "enum", values: ["normal", "full"], default: "normal", description: "SQLite durability: normal survives a process crash, full also a power cut", env: "SOTTO_STORE_SYNC" },
-    commitWindowMs: { kind: "number", min: 0, max: 50, default: 1, description: "under load, space store transactions at least this far apart so each carries more writes (adds at most this much latency)", env: "SOTTO_STORE_COMMIT_WINDOW_MS" },
+    commitWindowMs: { kind: "number", min: 0, max: 50, default: 0, description: "space store transactions at least this far apart so each carries more writes (adds up to this much latency; 0 = one transaction per event-loop turn, which measured best: see bench/results/relay-profile.md)", env: "SOTTO_STORE_COMMIT_WINDOW_MS" },
   },
   faults: {
     dropRate: { kind: "number", min: 0, max: 1, default: 0, description: "testing only: fraction of incoming packets to drop silently (no ack, no forward), to exercise the network's handling of a misbehaving relay", env: "SOTTO_FAULT_DROP_RATE" },

@@ -59,7 +59,7 @@ describe.each([0, 1])("packet crypto with %i worker(s)", (workers) => {
   it("signs tickets the payee can verify", async () => {
     const payee = privateKeyToAddress(native, key(0x62));
     const challenge = key(0x77);
-    const ticket = await crypto.sign({ payee: toHex(payee, true), channelId: computeChannelId(native, keys.nodeAddress, payee), epoch: 2n, cumulative: 9n, index: 4n, challenge });
+    const ticket = crypto.sign({ payee: toHex(payee, true), channelId: computeChannelId(native, keys.nodeAddress, payee), epoch: 2n, cumulative: 9n, index: 4n, challenge });
     expect(() => verifyTicket(native, { domain: keys.ticketDomain, ticket, payee, expectedChallenge: challenge })).not.toThrow();
     expect(ticket).toMatchObject({ epoch: 2n, cumulative: 9n, index: 4n });
   });

@@ -41,7 +41,7 @@ export interface PacketCrypto {
   /** Requests handed to workers and not answered yet (0 inline): the pipeline sheds load above a bound. */
   readonly pending: number;
   inbound(request: InboundRequest): Promise<InboundResult>;
-  sign(request: SignRequest): Promise<WireTicket>;
+  sign(request: SignRequest): WireTicket;
   close(): Promise<void>;
 }
 
@@ -99,7 +99,7 @@ export function createPacketCrypto(backend: CryptoBackend, keys: PacketCryptoKey
     return {
       pending: 0,
       inbound: async (request) => inboundSync(backend, keys, request),
-      sign: async (request) => signSync(backend, keys, request),
+      sign: (request) => signSync(backend, keys, request),
       close: async () => {},
     };
   }
@@ -187,7 +187,7 @@ class WorkerPacketCrypto implements PacketCrypto {
     return this.#call(this.#worker(request.channelId), request);
   }
 
-  async sign(request: SignRequest): Promise<WireTicket> {
+  sign(request: SignRequest): WireTicket {
     return signSync(this.#backend, this.#keys, request);
   }
 

@@ -120,13 +120,13 @@ interface Circuit {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** The next hop's ticket for a packet: its store write and its signature (being made). */
+/** The next hop's ticket for a packet, signed, and its store write. */
 interface OutgoingTicket {
   ok: true;
   channelId: `0x${string}`;
   cumulative: bigint;
   write: () => void;
-  signing: Promise<WireTicket>;
+  ticket: WireTicket;
 }
 
 const hex = (bytes: Uint8Array) => toHex(bytes);
@@ -427,16 +427,27 @@ export class PacketPipeline {
     // 5. Accept: everything this packet changes is committed before the ack goes upstream.
     const writes: (() => void)[] = [replay.write];
     writes.push(d.incoming.accept({ channelId, ...fields, amountIn: instruction.amountIn, signature: ticket.signature }, now));
-    // The outgoing ticket is issued only when the packet leaves (after its mixing delay, and once a link to
-    // the next hop is there), so that tickets reach the next hop in index order and no index is spent on a
-    // packet that never left; here the channel only has to be able to pay it.
-    if (next && instruction.outgoing && d.outgoing.spendable(next.node) < instruction.outgoing.amount) {
-      d.wantChannel(next.node);
-      this.#drop("no_outgoing_channel", `outgoing channel to ${next.node} cannot pay ${instruction.outgoing.amount}`);
-      this.#nack(link, ticket.challenge, NackReason.overloaded);
-      return;
-    }
     const nextFrame: PacketFrame = { type: "packet", pathKey: instruction.nextPathKey, onion: instruction.nextOnion, ticket: undefined };
+    // The next hop's ticket is issued only when the packet can leave (after its mixing delay, once a link to
+    // the next hop is there), so that tickets reach the next hop in index order and no index is spent on a
+    // packet that never left. Without a delay and with the link up, that is now: the ticket is then
+    // committed with the incoming one, in the same transaction.
+    const delay = isExit ? 0 : sampleMixingDelay(d.config.meanDelayMs, d.config.maxDelayMs, d.random);
+    let outgoingNow: OutgoingTicket | undefined;
+    let downstreamNow: Link | undefined;
+    if (next && instruction.outgoing) {
+      downstreamNow = delay === 0 ? d.network.linkToPeer(peerIdString(next.peerId)) : undefined;
+      const issued = downstreamNow && !downstreamNow.closed ? this.#issue(next, instruction.outgoing) : undefined;
+      if (issued?.ok) {
+        outgoingNow = issued;
+        writes.push(issued.write);
+      } else if (d.outgoing.spendable(next.node) < instruction.outgoing.amount) {
+        d.wantChannel(next.node);
+        this.#drop("no_outgoing_channel", `outgoing channel to ${next.node} cannot pay ${instruction.outgoing.amount}`);
+        this.#nack(link, ticket.challenge, NackReason.overloaded);
+        return;
+      }
+    }
     if (isExit) {
       const stored = d.mailbox.put(
         { recipient: instruction.nextNodeId, frame: encodeFrame(nextFrame), challengeIn: instruction.incomingChallenge, upstream: link.peer, ackSecret: instruction.ackSecret },
@@ -490,9 +501,12 @@ export class PacketPipeline {
       d.metrics.hopLatency.observe((performance.now() - received) / 1000);
       return;
     }
+    if (outgoingNow) {
+      this.#forward(key, circuit, downstreamNow!, nextFrame, outgoingNow, performance.now() - received);
+      return;
+    }
 
     // 6. Mix, then forward.
-    const delay = sampleMixingDelay(d.config.meanDelayMs, d.config.maxDelayMs, d.random);
     const processing = performance.now() - received;
     this.#inFlight++;
     if (delay > 0) {
@@ -511,8 +525,8 @@ export class PacketPipeline {
       this.#fail(key, circuit, "link_unavailable", (error as Error).message);
       return;
     }
-    // Issue and sign the next hop's ticket now, and commit it before the packet leaves: a reveal for it must
-    // be honoured even after a crash, and its index must never be reused.
+    // Commit the next hop's ticket before the packet leaves: a reveal for it must be honoured even after a
+    // crash, and its index must never be reused.
     const outgoingTicket = this.#issue(next!, instruction.outgoing!);
     if (!outgoingTicket.ok) {
       this.#inFlight--;
@@ -520,29 +534,37 @@ export class PacketPipeline {
       return;
     }
     try {
-      [nextFrame.ticket] = await Promise.all([outgoingTicket.signing, d.store.commit(outgoingTicket.write)]);
+      await d.store.commit(outgoingTicket.write);
     } catch (error) {
       this.#inFlight--;
       this.#fail(key, circuit, "store_error", (error as Error).message);
       return;
     }
     this.#inFlight--;
-    if (!downstream.send(nextFrame)) {
+    this.#forward(key, circuit, downstream, nextFrame, outgoingTicket, processing + (performance.now() - sendStarted));
+  }
+
+  /**
+   * Hands the packet, with its committed outgoing ticket, to the next hop's link. Called right after the
+   * ticket's commit resolves, with no await in between: commits resolve in the order they were submitted,
+   * which is the order the tickets were issued, so the next hop receives them in index order.
+   */
+  #forward(key: string, circuit: Circuit, downstream: Link, frame: PacketFrame, outgoing: OutgoingTicket, latencyMs: number): void {
+    const d = this.#d;
+    frame.ticket = outgoing.ticket;
+    if (!downstream.send(frame)) {
       this.#fail(key, circuit, "link_unavailable", "downstream queue full or closed");
       return;
     }
-    d.outgoing.sent(outgoingTicket.channelId, outgoingTicket.cumulative, this.#now());
+    d.outgoing.sent(outgoing.channelId, outgoing.cumulative, this.#now());
     circuit.forwardedAt = performance.now();
     d.metrics.packetsOut.inc({ to: "relay" });
-    d.metrics.hopLatency.observe((processing + (circuit.forwardedAt - sendStarted)) / 1000);
+    d.metrics.hopLatency.observe(latencyMs / 1000);
     circuit.timer = setTimeout(() => this.#onAckTimeout(key, circuit), d.config.ackTimeoutMs);
     circuit.timer.unref?.();
   }
 
-  /**
-   * Issues the next hop's ticket on this relay's channel to it and signs it; the packet leaves once the
-   * ticket's `write` is committed.
-   */
+  /** Issues the next hop's ticket on this relay's channel to it and signs it; it is due to be committed. */
   #issue(next: RelayRecord, outgoing: { amount: bigint; challenge: Uint8Array }): OutgoingTicket | { ok: false; detail: string } {
     const d = this.#d;
     const issued = d.outgoing.issue(next.node, outgoing.amount, hex(outgoing.challenge), this.#now());
@@ -555,7 +577,7 @@ export class PacketPipeline {
       channelId = hexBytes(issued.channelId!);
       this.#outgoingChannelIds.set(issued.channelId!, channelId);
     }
-    const signing = d.crypto.sign({
+    const ticket = d.crypto.sign({
       payee: next.node,
       channelId,
       epoch: issued.ticket.epoch,
@@ -564,7 +586,7 @@ export class PacketPipeline {
       challenge: outgoing.challenge,
     });
     d.metrics.ticketsIssued.inc();
-    return { ok: true, channelId: issued.channelId!, cumulative: issued.ticket.cumulative, write: issued.write!, signing };
+    return { ok: true, channelId: issued.channelId!, cumulative: issued.ticket.cumulative, write: issued.write!, ticket };
   }
 
   /** The next hop never took the packet: nobody is paid for it; tell upstream so the sender reroutes. */

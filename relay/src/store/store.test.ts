@@ -54,6 +54,31 @@ describe("Store", () => {
     store.close();
   });
 
+  it("writes a channel's row once per group transaction, with the last state saved in it", async () => {
+    const store = new Store(":memory:");
+    const incoming = (n: bigint) => ({ channelId: bytes(1), payer: bytes(2, 20), epoch: 1n, lastIndex: n, lastBase: n, revealed: n, bestCumulative: n });
+    const outgoing = (n: bigint) => ({ channelId: bytes(3), payee: bytes(4, 20), epoch: 1n, nextIndex: n, confirmed: n });
+    const rowsWritten = () => Number((store.db.prepare("SELECT total_changes() AS n").get() as { n: number }).n);
+    const before = rowsWritten();
+    await Promise.all([1n, 2n, 3n].map((n) => store.commit(() => {
+      store.saveIncomingChannel(incoming(n));
+      store.saveOutgoingChannel(outgoing(n * 10n));
+    })));
+    expect(rowsWritten() - before).toBe(2);
+    expect(store.incomingChannels()).toEqual([incoming(3n)]);
+    expect(store.outgoingChannels()).toEqual([outgoing(30n)]);
+    // Outside a group transaction a save is written at once.
+    store.saveIncomingChannel(incoming(4n));
+    expect(store.incomingChannels()[0]?.lastIndex).toBe(4n);
+    // A failed transaction leaves the last committed rows.
+    await expect(store.commit(() => {
+      store.saveOutgoingChannel(outgoing(99n));
+      throw new Error("boom");
+    })).rejects.toThrow("boom");
+    expect(store.outgoingChannels()).toEqual([outgoing(30n)]);
+    store.close();
+  });
+
   it("keeps a settlement log whose rows move through their states", () => {
     const store = new Store(":memory:");
     const id = store.planSettlement("[]", 42n, 1);

@@ -103,6 +103,8 @@ export class Store {
   readonly #group: GroupCommit;
   readonly #s: Record<string, Database.Statement>;
   #checkpointer: Checkpointer | undefined;
+  /** Channel rows saved during the running group transaction, by channel id; written at its end. */
+  #channelRows: { incoming: Map<string, IncomingChannelRow>; outgoing: Map<string, OutgoingChannelRow> } | undefined;
 
   constructor(path: string, options: StoreOptions = {}) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -128,7 +130,16 @@ export class Store {
       throw new Error(`database ${path} has schema version ${String(version.value)}, this relay expects ${SCHEMA_VERSION}; use a matching relay version or a fresh data directory`);
     }
     const transaction = this.db.transaction((writes: (() => void)[]) => {
-      for (const write of writes) write();
+      // A channel's row is written once per transaction, with its last state: every ticket accepted,
+      // answered, issued or confirmed rewrites its channel's row, and a transaction carries many of them.
+      this.#channelRows = { incoming: new Map(), outgoing: new Map() };
+      try {
+        for (const write of writes) write();
+        for (const row of this.#channelRows.incoming.values()) this.#upsertIncomingChannel(row);
+        for (const row of this.#channelRows.outgoing.values()) this.#upsertOutgoingChannel(row);
+      } finally {
+        this.#channelRows = undefined;
+      }
     });
     this.#group = new GroupCommit((writes) => transaction(writes), options.onBatch, options.commitWindowMs ?? 0);
     const p = (sql: string) => this.db.prepare(sql);
@@ -216,6 +227,10 @@ export class Store {
   // Incoming channels and tickets (payee side)
 
   saveIncomingChannel(row: IncomingChannelRow): void {
+    if (this.#channelRows) this.#channelRows.incoming.set(Buffer.from(row.channelId).toString("hex"), row);
+    else this.#upsertIncomingChannel(row);
+  }
+  #upsertIncomingChannel(row: IncomingChannelRow): void {
     this.#s.inChannelUpsert!.run({
       channelId: row.channelId,
       payer: row.payer,
@@ -293,6 +308,10 @@ export class Store {
   // Outgoing channels and tickets (payer side)
 
   saveOutgoingChannel(row: OutgoingChannelRow): void {
+    if (this.#channelRows) this.#channelRows.outgoing.set(Buffer.from(row.channelId).toString("hex"), row);
+    else this.#upsertOutgoingChannel(row);
+  }
+  #upsertOutgoingChannel(row: OutgoingChannelRow): void {
     this.#s.outChannelUpsert!.run({
       channelId: row.channelId,
       payee: row.payee,
