@@ -118,6 +118,10 @@ interface Circuit {
   forwardedAt: number;
   state: "forwarding" | "acked" | "failed";
   timer: NodeJS.Timeout | undefined;
+  /** Whether this relay's REVEAL upstream is waiting for its commit ("pending") or went out ("sent"). */
+  reveal?: "pending" | "sent";
+  /** A delivery receipt that arrived while the REVEAL was pending: it follows the REVEAL. */
+  receipt?: Uint8Array;
 }
 
 /** The next hop's ticket for a packet, signed, and its store write. */
@@ -619,7 +623,7 @@ export class PacketPipeline {
       d.metrics.ackLatency.observe((performance.now() - circuit.forwardedAt) / 1000);
       d.reliability.record(circuit.nextHop, true, now);
       d.metrics.acksReceived.inc({ outcome: "ok" });
-      this.#earn(circuit, ackSecret, undefined);
+      this.#earn(key, circuit, ackSecret);
       return;
     }
     // At the exit, the recipient's ack answers a stored message (possibly from before a restart). One whose
@@ -665,18 +669,24 @@ export class PacketPipeline {
       .catch((error: unknown) => this.#internalError(error));
   }
 
-  /** Records the response of the circuit's incoming ticket and reveals it upstream. */
-  #earn(circuit: Circuit, response: Uint8Array, receipt: Uint8Array | undefined): void {
+  /**
+   * Records the response of the circuit's incoming ticket and reveals it upstream. A delivery receipt for the
+   * packet that arrives meanwhile (it needs no commit, and often comes in the same chunk as the ACK) waits
+   * and follows the REVEAL: a sender that stops once its receipts are in would otherwise miss the REVEAL,
+   * and its ledger the amount the relay can redeem. Both then leave in one write.
+   */
+  #earn(key: string, circuit: Circuit, response: Uint8Array): void {
     const d = this.#d;
     const write = d.incoming.respond(circuit, response);
     // What this hop keeps; the rest pays the next hop's ticket.
     d.metrics.earnedValue.inc(Number(circuit.amountIn - circuit.amountOut));
+    circuit.reveal = "pending";
     d.store
       .commit(write)
       .then(() => {
-        const upstream = d.network.linkToPeer(circuit.upstreamPeer);
-        upstream?.send({ type: "reveal", response });
-        if (receipt) upstream?.send({ type: "receipt", ackSecret: circuit.ackSecret, recipientAckSecret: receipt });
+        circuit.reveal = "sent";
+        d.network.linkToPeer(circuit.upstreamPeer)?.send({ type: "reveal", response });
+        if (circuit.receipt) this.#relayReceipt(key, circuit, circuit.receipt);
       })
       .catch((error: unknown) => this.#internalError(error));
   }
@@ -703,6 +713,15 @@ export class PacketPipeline {
       d.metrics.framesRejected.inc({ reason: "receipt_unknown_circuit" });
       return;
     }
+    if (circuit.reveal === "pending") {
+      circuit.receipt ??= recipientAck;
+      return;
+    }
+    this.#relayReceipt(key, circuit, recipientAck);
+  }
+
+  #relayReceipt(key: string, circuit: Circuit, recipientAck: Uint8Array): void {
+    const d = this.#d;
     const upstream = d.network.linkToPeer(circuit.upstreamPeer);
     if (!upstream) return;
     upstream.send({ type: "receipt", ackSecret: circuit.ackSecret, recipientAckSecret: recipientAck });
