@@ -1,32 +1,58 @@
 // Worker thread of checkpointer.ts: copies the WAL back into the database file, off the event loop.
 import Database from "better-sqlite3";
 import { parentPort, workerData } from "node:worker_threads";
+import type { CheckpointerMessage } from "./checkpointer.ts";
 
 const { path, intervalMs, restartFrames } = workerData as { path: string; intervalMs: number; restartFrames: number };
 const db = new Database(path);
 db.pragma("busy_timeout = 5000");
 
 type CheckpointRow = { busy: number; log: number; checkpointed: number };
+const post = (message: CheckpointerMessage) => parentPort!.postMessage(message);
+
+/** Set while the relay's writes are paused for a rewind of the WAL (or being paused). */
+let rewinding = false;
+let started = 0;
 
 const timer = setInterval(() => {
+  if (rewinding) return;
   try {
-    const started = performance.now();
+    started = performance.now();
     // PASSIVE never blocks the relay's writes. Under continuous writes the WAL is only rewound from its start
-    // when a checkpoint has copied every frame, so past `restartFrames` a RESTART (writers wait for it) bounds
-    // the file; a second PASSIVE first copies what was written during the first, so little is left for it.
+    // when a checkpoint has copied every frame, so past `restartFrames` the rest is copied with the relay's
+    // writes held (a second PASSIVE first copies what was written during the first, so little is left). The
+    // relay holds them in its group commit, on request: a writer that finds the WAL locked would sleep in
+    // SQLite's busy handler in steps of 1, 2, 5 ms…, which turned a 2–3 ms RESTART into an 8–9 ms stall of
+    // the event loop every few hundred milliseconds under load.
     let [row] = db.pragma("wal_checkpoint(PASSIVE)") as CheckpointRow[];
     if (row && row.log > restartFrames) {
-      db.pragma("wal_checkpoint(PASSIVE)");
-      [row] = db.pragma("wal_checkpoint(RESTART)") as CheckpointRow[];
+      [row] = db.pragma("wal_checkpoint(PASSIVE)") as CheckpointRow[];
+      rewinding = true;
+      post({ type: "pause" });
+      return;
     }
-    parentPort!.postMessage({ ms: performance.now() - started, log: row?.log ?? 0, checkpointed: row?.checkpointed ?? 0 });
+    post({ type: "checkpoint", ms: performance.now() - started, log: row?.log ?? 0, checkpointed: row?.checkpointed ?? 0, rewound: false });
   } catch (error) {
-    parentPort!.postMessage({ error: (error as Error).message });
+    post({ type: "error", error: (error as Error).message });
   }
 }, intervalMs);
 
-parentPort!.on("message", (message: "stop") => {
-  if (message !== "stop") return;
+parentPort!.on("message", (message: "paused" | "stop") => {
+  if (message === "paused") {
+    try {
+      // With the relay's writes held, FULL copies the rest of the WAL without waiting, and the relay's next
+      // write transaction starts the WAL over from its beginning (a RESTART would also wait here for every
+      // read to end, and the relay keeps reading meanwhile).
+      const [row] = db.pragma("wal_checkpoint(FULL)") as CheckpointRow[];
+      post({ type: "checkpoint", ms: performance.now() - started, log: row?.log ?? 0, checkpointed: row?.checkpointed ?? 0, rewound: true });
+    } catch (error) {
+      post({ type: "error", error: (error as Error).message });
+    } finally {
+      rewinding = false;
+      post({ type: "resume" });
+    }
+    return;
+  }
   clearInterval(timer);
   db.close();
   parentPort!.close();

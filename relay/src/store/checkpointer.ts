@@ -6,17 +6,33 @@ export interface CheckpointStats {
   /** Frames in the WAL, and how many of them are now in the database file. */
   log: number;
   checkpointed: number;
+  /** Whether the WAL was also rewound to its start (the relay's writes paused meanwhile). */
+  rewound: boolean;
 }
+
+/** What the worker tells the relay's thread. */
+export type CheckpointerMessage =
+  | ({ type: "checkpoint" } & CheckpointStats)
+  | { type: "error"; error: string }
+  /** Pause group commits and answer "paused": the worker is about to rewind the WAL. */
+  | { type: "pause" }
+  | { type: "resume" };
 
 export interface CheckpointerOptions {
   /** How often to checkpoint. */
   intervalMs?: number;
   /** WAL size (frames of one page) beyond which a checkpoint also rewinds the WAL. */
   restartFrames?: number;
+  /** Stops starting write transactions on the relay's connection until `resumeWrites`. */
+  pauseWrites: () => void;
+  resumeWrites: () => void;
   onCheckpoint?: ((stats: CheckpointStats) => void) | undefined;
   /** A checkpoint failed (`workerGone`: the worker itself failed, and no more checkpoints will run). */
   onError: (error: Error, workerGone: boolean) => void;
 }
+
+/** Writes resume after this long even if the worker never answers (it would then only make them wait). */
+const MAX_PAUSE_MS = 1_000;
 
 /**
  * WAL checkpoints on a worker thread with its own connection to the database.
@@ -24,30 +40,64 @@ export interface CheckpointerOptions {
  * SQLite's automatic checkpoint runs inside whichever COMMIT pushes the WAL past 1,000 pages: it copies them
  * into the database file and fsyncs twice, and with better-sqlite3 that blocks the event loop for 5–10 ms
  * every few hundred packets. Every packet arriving meanwhile waits. Here the copying and syncing happen on
- * another thread while the relay keeps writing to the WAL.
+ * another thread while the relay keeps writing to the WAL. Only rewinding the WAL needs the relay's writes
+ * to stop: for that short moment the worker asks the relay to hold its group commits (writes queue, the
+ * event loop runs on) instead of letting a COMMIT block in SQLite's busy handler.
  */
 export class Checkpointer {
   readonly #worker: Worker;
+  readonly #options: CheckpointerOptions;
   #stopped = false;
+  #pauseTimer: NodeJS.Timeout | undefined;
 
   constructor(path: string, options: CheckpointerOptions) {
+    this.#options = options;
     this.#worker = new Worker(new URL("./checkpointWorker.ts", import.meta.url), {
       workerData: { path, intervalMs: options.intervalMs ?? 200, restartFrames: options.restartFrames ?? 4_000 },
     });
-    this.#worker.on("message", (message: CheckpointStats | { error: string }) => {
-      if ("error" in message) options.onError(new Error(`WAL checkpoint failed: ${message.error}`), false);
-      else options.onCheckpoint?.(message);
+    this.#worker.on("message", (message: CheckpointerMessage) => {
+      switch (message.type) {
+        case "checkpoint": {
+          const { type: _type, ...stats } = message;
+          options.onCheckpoint?.(stats);
+          return;
+        }
+        case "error":
+          options.onError(new Error(`WAL checkpoint failed: ${message.error}`), false);
+          return;
+        case "pause":
+          // Group commits run synchronously on this thread, so none is in progress while this message is handled.
+          options.pauseWrites();
+          this.#pauseTimer = setTimeout(() => this.#resume(), MAX_PAUSE_MS);
+          this.#pauseTimer.unref();
+          (globalThis as any).__rwStart = performance.now();
+          this.#worker.postMessage("paused");
+          return;
+        case "resume":
+          this.#resume();
+          return;
+      }
     });
     this.#worker.on("error", (error) => {
+      this.#resume();
       if (!this.#stopped) options.onError(error, true);
     });
     this.#worker.unref();
+  }
+
+  #resume(): void {
+    if (this.#pauseTimer === undefined) return;
+    (globalThis as any).__rw?.(performance.now() - (globalThis as any).__rwStart);
+    clearTimeout(this.#pauseTimer);
+    this.#pauseTimer = undefined;
+    this.#options.resumeWrites();
   }
 
   /** Stops checkpointing; the worker closes its connection and exits. */
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#resume();
     this.#worker.postMessage("stop");
   }
 }

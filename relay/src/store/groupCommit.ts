@@ -10,6 +10,7 @@ export class GroupCommit {
   #pending: { write: () => void; resolve: () => void; reject: (error: Error) => void }[] = [];
   #scheduled = false;
   #closed = false;
+  #paused = false;
   readonly #runTransaction: (writes: (() => void)[]) => void;
   readonly #onBatch: ((size: number, ms: number) => void) | undefined;
   readonly #windowMs: number;
@@ -35,9 +36,24 @@ export class GroupCommit {
     });
   }
 
+  /** Holds transactions back (writes keep queueing) until `resume`. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.#pending.length > 0 && !this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
   /** Commits everything queued now (also called on shutdown). */
   flush(): void {
     this.#scheduled = false;
+    if (this.#paused && !this.#closed) return;
     const batch = this.#pending;
     if (batch.length === 0) return;
     this.#pending = [];
@@ -54,7 +70,7 @@ export class GroupCommit {
   }
 
   close(): void {
-    this.flush();
     this.#closed = true;
+    this.flush();
   }
 }

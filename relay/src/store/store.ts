@@ -89,7 +89,7 @@ export interface StoreOptions {
   /** Under load, space group transactions at least this far apart (ms). */
   commitWindowMs?: number;
   /** Checkpoint the WAL on a worker thread instead of inside a COMMIT on the event loop. */
-  backgroundCheckpoint?: boolean;
+  backgroundCheckpoint?: boolean | { intervalMs?: number; restartFrames?: number };
   onCheckpoint?: (stats: CheckpointStats) => void;
   onCheckpointError?: (error: Error) => void;
 }
@@ -116,6 +116,9 @@ export class Store {
     if (options.backgroundCheckpoint && path !== ":memory:") {
       this.db.pragma("wal_autocheckpoint = 0");
       this.#checkpointer = new Checkpointer(path, {
+        ...(typeof options.backgroundCheckpoint === "object" ? options.backgroundCheckpoint : {}),
+        pauseWrites: () => this.#group.pause(),
+        resumeWrites: () => this.#group.resume(),
         onCheckpoint: options.onCheckpoint,
         onError: (error, workerGone) => {
           // Without the worker, the WAL would grow without end: checkpoint on this connection again.
