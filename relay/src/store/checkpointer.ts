@@ -70,7 +70,6 @@ export class Checkpointer {
           options.pauseWrites();
           this.#pauseTimer = setTimeout(() => this.#resume(), MAX_PAUSE_MS);
           this.#pauseTimer.unref();
-          (globalThis as any).__rwStart = performance.now();
           this.#worker.postMessage("paused");
           return;
         case "resume":
@@ -87,7 +86,6 @@ export class Checkpointer {
 
   #resume(): void {
     if (this.#pauseTimer === undefined) return;
-    (globalThis as any).__rw?.(performance.now() - (globalThis as any).__rwStart);
     clearTimeout(this.#pauseTimer);
     this.#pauseTimer = undefined;
     this.#options.resumeWrites();
