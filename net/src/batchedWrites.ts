@@ -1,8 +1,8 @@
 import type { ConnectionEncrypter, MessageStream } from "@libp2p/interface";
 
 /**
- * Wraps a connection encrypter (Noise) so that what one turn of the event loop writes to a connection
- * reaches the socket as few times as possible:
+ * Wraps a connection encrypter (Noise) so that what one tick (a callback and its microtasks) writes to a
+ * connection reaches the socket as few times as possible:
  *
  * - Below Noise (`joinWrites`): Noise hands the transport every message as a list of two buffers, its 2-byte
  *   length and the ciphertext, and @libp2p/tcp writes each buffer with its own `write` syscall (and often

@@ -437,13 +437,17 @@ export class PacketPipeline {
     // packet that never left. Without a delay and with the link up, that is now: the ticket is then
     // committed with the incoming one, in the same transaction.
     const delay = isExit ? 0 : sampleMixingDelay(d.config.meanDelayMs, d.config.maxDelayMs, d.random);
-    let outgoingNow: OutgoingTicket | undefined;
-    let downstreamNow: Link | undefined;
+    let leavesNow: { downstream: Link; outgoing: OutgoingTicket } | undefined;
     if (next && instruction.outgoing) {
-      downstreamNow = delay === 0 ? d.network.linkToPeer(peerIdString(next.peerId)) : undefined;
-      const issued = downstreamNow && !downstreamNow.closed ? this.#issue(next, instruction.outgoing) : undefined;
-      if (issued?.ok) {
-        outgoingNow = issued;
+      const downstream = delay === 0 ? d.network.linkToPeer(peerIdString(next.peerId)) : undefined;
+      if (downstream && !downstream.closed) {
+        const issued = this.#issue(next, instruction.outgoing);
+        if (!issued.ok) {
+          this.#drop("no_outgoing_channel", issued.detail);
+          this.#nack(link, ticket.challenge, NackReason.overloaded);
+          return;
+        }
+        leavesNow = { downstream, outgoing: issued };
         writes.push(issued.write);
       } else if (d.outgoing.spendable(next.node) < instruction.outgoing.amount) {
         d.wantChannel(next.node);
@@ -505,8 +509,8 @@ export class PacketPipeline {
       d.metrics.hopLatency.observe((performance.now() - received) / 1000);
       return;
     }
-    if (outgoingNow) {
-      this.#forward(key, circuit, downstreamNow!, nextFrame, outgoingNow, performance.now() - received);
+    if (leavesNow) {
+      this.#forward(key, circuit, leavesNow.downstream, nextFrame, leavesNow.outgoing, performance.now() - received);
       return;
     }
 

@@ -27,13 +27,16 @@ export class GroupCommit {
     if (this.#closed) return Promise.reject(new Error("store is closed"));
     return new Promise((resolve, reject) => {
       this.#pending.push({ write, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        const wait = this.#lastFlush + this.#windowMs - performance.now();
-        if (wait > 0) setTimeout(() => this.flush(), wait);
-        else setImmediate(() => this.flush());
-      }
+      this.#schedule();
     });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    const wait = this.#lastFlush + this.#windowMs - performance.now();
+    if (wait > 0) setTimeout(() => this.flush(), wait);
+    else setImmediate(() => this.flush());
   }
 
   /** Holds transactions back (writes keep queueing) until `resume`. */
@@ -44,10 +47,7 @@ export class GroupCommit {
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    if (this.#pending.length > 0 && !this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    if (this.#pending.length > 0) this.#schedule();
   }
 
   /** Commits everything queued now (also called on shutdown). */
