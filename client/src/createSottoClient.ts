@@ -1,7 +1,7 @@
 import type { Libp2p } from "libp2p";
 import type { Address, Hex, PublicClient } from "viem";
 import type { SottoWalletClient } from "#contracts";
-import { equalBytes, fromHex, portableBackend, toHex, type CryptoBackend, type PaidBlindedPath } from "#protocol";
+import { answersVoucher, equalBytes, fromHex, portableBackend, toHex, type CryptoBackend, type PaidBlindedPath } from "#protocol";
 import { closeChannel, type CloseChannelParameters, type CloseChannelReturnType } from "./actions/closeChannel.ts";
 import { createAddress, type CreateAddressParameters, type CreateAddressReturnType } from "./actions/createAddress.ts";
 import { finalizeClose, type FinalizeCloseParameters, type FinalizeCloseReturnType } from "./actions/finalizeClose.ts";
@@ -25,7 +25,7 @@ import { Receiver } from "./internal/receiver.ts";
 import { RelayHealth } from "./internal/relayHealth.ts";
 import { getState, setState, type ClientState } from "./internal/state.ts";
 import { cryptoRandom, hex, silentLogger } from "./internal/utils.ts";
-import { scheduleVoucher, sendVoucher } from "./internal/vouchers.ts";
+import { VoucherAnswers, scheduleVoucher, sendFinalVouchers } from "./internal/vouchers.ts";
 import { createMemoryStorage } from "./storage/createMemoryStorage.ts";
 import type { ClientLogger, ClientStorage, MessageHandler } from "./types.ts";
 
@@ -156,6 +156,10 @@ export async function createSottoClient(parameters: CreateSottoClientParameters)
           inflight.onAck(b.keccak256(frame.ackSecret));
           return;
         case "reveal": {
+          if (answersVoucher(frame)) {
+            state.voucherAnswers.answer(link.peer, "stored");
+            return;
+          }
           const challenge = b.keccak256(frame.response);
           inflight.onReveal(challenge);
           if (!book) return;
@@ -173,6 +177,10 @@ export async function createSottoClient(parameters: CreateSottoClientParameters)
           return;
         }
         case "nack":
+          if (answersVoucher(frame)) {
+            if (!state.voucherAnswers.answer(link.peer, "refused")) logger.warn("a relay refused a voucher", { peer: link.peer, reason: frame.reason });
+            return;
+          }
           inflight.onNack(frame.challenge, frame.reason);
           return;
         case "packet":
@@ -227,6 +235,7 @@ export async function createSottoClient(parameters: CreateSottoClientParameters)
     book,
     receiver,
     voucherTimers: new Map(),
+    voucherAnswers: new VoucherAnswers(),
     pending: new Set(),
     closed: false,
   };
@@ -269,13 +278,14 @@ export async function createSottoClient(parameters: CreateSottoClientParameters)
       // they were confirmed and the ledger on disk is complete.
       await Promise.all([...s.pending]);
       // Every channel is checked, not only those with a voucher timer running, and a final voucher goes out
-      // for anything confirmed and unsettled even if one was sent before: an earlier one may have been lost
-      // with a relay that crashed (vouchers are not acknowledged).
+      // for anything confirmed and unsettled even if one was sent before (an earlier one may have been lost
+      // with a relay that crashed). Each waits for the relay's answer, before which come any reveals the
+      // relay lost and sends again (see sendFinalVouchers).
       const due = new Set(s.voucherTimers.keys());
       for (const timer of s.voucherTimers.values()) clearTimeout(timer);
       s.voucherTimers.clear();
       if (s.book) for (const payee of await s.book.payees().catch(() => [])) due.add(payee.toLowerCase());
-      if (wallet) await Promise.all([...due].map((payee) => sendVoucher(s, wallet, payee as Address, { final: true }).catch(() => false)));
+      if (wallet) await Promise.all([...due].map((payee) => sendFinalVouchers(s, wallet, payee as Address).catch(() => "unanswered")));
       s.closed = true;
       s.receiver?.close();
       s.directory.stop();

@@ -188,6 +188,7 @@ export { decodeFragment, encodeFragment, splitMessage } from "./sotto/fragment.t
 export type { Fragment } from "./sotto/fragment.ts";
 export {
   NackReason,
+  answersVoucher,
   decodeBatch,
   decodeFrame,
   encodeBatch,
@@ -195,6 +196,8 @@ export {
   encodedFrameLength,
   frameSize,
   packBatches,
+  voucherRefused,
+  voucherStored,
 } from "./sotto/frames.ts";
 export type { AckFrame, DrainedFrame, Frame, NackFrame, PacketFrame, ReceiptFrame, RevealFrame, SubscribeFrame, VoucherFrame } from "./sotto/frames.ts";
 export { BatchStreamDecoder } from "./sotto/batchStream.ts";

@@ -29,6 +29,7 @@ import {
   createSender,
   describeDrops,
   describeRun,
+  channelDiffs,
   earningsOfDelivered,
   redeemed,
   redemptionsSince,
@@ -155,6 +156,10 @@ async function expectOnlyDeliveredPaid(net: LocalNetwork, run: TrafficResult, pa
   const expected = earningsOfDelivered(run.outcomes, parties.recipients);
   const kept = net.relays.map((r) => ({ relay: r.index + 1, ...relayFlows(list, r.node), expected: expected.get(r.node.toLowerCase()) ?? 0n }));
   console.log("on chain per relay (received, paid out to other relays, kept; expected = fee × delivered packets carried):", kept.map((k) => `relay ${k.relay}: ${k.received}/${k.paidOut}/${k.net} (expected ${k.expected})`).join("; "));
+  if (kept.some((k) => k.net !== k.expected)) {
+    const names = new Map<string, string>([...net.relays.map((r) => [r.node.toLowerCase(), `relay ${r.index + 1}`] as const), ...parties.senders.map((s) => [s.account.toLowerCase(), s.name] as const)]);
+    console.log(`channels that differ: ${channelDiffs(run.outcomes, parties.recipients, parties.senders, list, names).join("; ")} (network: ${net.baseDir})`);
+  }
   for (const k of kept) expect(k.net, `relay ${k.relay} kept`).toBe(k.expected);
   const senderPaid = parties.senders.reduce((s, x) => s + redeemed(list, { payer: x.account }), 0n);
   expect(kept.reduce((s, k) => s + k.net, 0n), "what the relays kept is what the senders paid").toBe(senderPaid);

@@ -279,6 +279,45 @@ export function earningsOfDelivered(outcomes: MessageOutcome[], recipients: Reci
   return out;
 }
 
+/**
+ * Where per-relay earnings disagree with `earningsOfDelivered`, which channel does: for every delivered
+ * message, the payments along its chain (sender → its relays → introduction → home relay; each pays the
+ * next the fees of everything after it), against what was redeemed on chain per payer → payee. Lines only
+ * for channels that differ, for the test output.
+ */
+export function channelDiffs(outcomes: MessageOutcome[], recipients: Recipient[], senders: { name: string; account: Address }[], list: Redemption[], names: Map<string, string>): string[] {
+  const expected = new Map<string, bigint>();
+  const add = (payer: string, payee: string, amount: bigint) => {
+    const key = `${lower(payer)}>${lower(payee)}`;
+    expected.set(key, (expected.get(key) ?? 0n) + amount);
+  };
+  const byName = new Map(recipients.map((r) => [r.name, r]));
+  const senderAccount = new Map(senders.map((s) => [s.name, s.account]));
+  for (const o of outcomes) {
+    if (!o.ok) continue;
+    const to = byName.get(o.recipient)!;
+    const direct = o.route.length === 1 && lower(o.route[0]!.node) === lower(to.intro);
+    const chain = [...(direct ? [] : o.route), { node: to.intro, fee: to.fees[0]! }, { node: to.home, fee: to.fees[1]! }];
+    let payer: string = senderAccount.get(o.sender)!;
+    for (let i = 0; i < chain.length; i++) {
+      add(payer, chain[i]!.node, chain.slice(i).reduce((s, h) => s + h.fee, 0n));
+      payer = chain[i]!.node;
+    }
+  }
+  const actual = new Map<string, bigint>();
+  for (const r of list) {
+    const key = `${lower(r.payer)}>${lower(r.payee)}`;
+    actual.set(key, (actual.get(key) ?? 0n) + r.amount);
+  }
+  const name = (a: string) => names.get(lower(a)) ?? a;
+  return [...new Set([...expected.keys(), ...actual.keys()])]
+    .filter((k) => (expected.get(k) ?? 0n) !== (actual.get(k) ?? 0n))
+    .map((k) => {
+      const [payer, payee] = k.split(">") as [string, string];
+      return `${name(payer)} → ${name(payee)}: redeemed ${actual.get(k) ?? 0n}, expected ${expected.get(k) ?? 0n}`;
+    });
+}
+
 /** Per relay: redeemed from channels paying it, and redeemed by others from its channels. */
 export function relayFlows(list: Redemption[], node: Address): { received: bigint; paidOut: bigint; net: bigint } {
   const received = redeemed(list, { payee: node });

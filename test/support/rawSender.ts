@@ -132,11 +132,11 @@ export class RawSender {
   }
 
   /** An unconditional voucher for everything confirmed, as an honest payer sends when traffic pauses. */
-  voucher(): Frame {
+  voucher(overrides: { signerKey?: Hex } = {}): Frame {
     const domain = hashTicketDomain(backend, { chainId: this.#net.devnet.chainId, verifyingContract: this.#net.devnet.contracts.channels });
     const ticket = signTicket(backend, {
       domain,
-      privateKey: bytes(this.key),
+      privateKey: bytes(overrides.signerKey ?? this.key),
       payer: bytes(this.address),
       payee: this.#entry.node,
       epoch: this.epoch,
@@ -164,6 +164,16 @@ export class RawSender {
   async close(): Promise<void> {
     await this.#links?.stop();
     await this.#host?.stop();
+  }
+
+  /** Drops the connection to the entry (host and all); `connect()` comes back as a new peer, same payer. */
+  async disconnect(): Promise<string | undefined> {
+    const peer = this.#host?.peerId.toString();
+    await this.close();
+    this.#host = undefined;
+    this.#links = undefined;
+    this.#link = undefined;
+    return peer;
   }
 }
 

@@ -86,6 +86,25 @@ describe("ChannelBook (payer ledger persistence, docs/protocol.md §11)", () => 
     expect(await book.voucherDue(payee, { final: true })).toBe(false);
   });
 
+  it("the final voucher is also due while a ticket awaits a reveal: it makes a relay that lost the REVEAL send it again", async () => {
+    const { book, chain } = setup();
+    chain.setChannel(payer, payee, { balance: 100n, epoch: 1n });
+    await book.sync(payee);
+    await book.issue(payee, 3n, challenge(1)); // cumulative 3
+    await book.issue(payee, 3n, challenge(2)); // cumulative 3 (same base)
+    expect(await book.voucherDue(payee)).toBe(false);
+    expect(await book.voucherDue(payee, { final: true })).toBe(true);
+    expect(await book.voucher(payee, { final: true })).toMatchObject({ cumulative: 0n, index: 2n });
+    // The reveals come back: confirmed 6, the relay's best ticket carries 3, and the next voucher covers 6.
+    await book.confirm(challenge(1));
+    await book.confirm(challenge(2));
+    expect(await book.voucher(payee)).toMatchObject({ cumulative: 6n, index: 3n });
+    // Redeemed, nothing pending: nothing is due, not even a final voucher.
+    chain.setChannel(payer, payee, { balance: 94n, settled: 6n, epoch: 1n });
+    await book.sync(payee);
+    expect(await book.voucherDue(payee, { final: true })).toBe(false);
+  });
+
   it("a ticket that is never answered does not hold the voucher back (the payee could not redeem it)", async () => {
     const { book, storage, chain } = setup();
     chain.setChannel(payer, payee, { balance: 100n, epoch: 1n });

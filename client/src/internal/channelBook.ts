@@ -219,15 +219,17 @@ const redeemableOf = (record: ChannelRecord): bigint => record.redeemable ?? rec
 
 /**
  * `final`: the last voucher of a session is due whenever anything confirmed is unsettled, even if a voucher
- * for it went out before. Vouchers are not acknowledged, so one sent just before the relay crashed (or
- * still in its commit when it was killed) is lost, and without a later ticket on the channel the relay
- * could never redeem what it revealed beyond its best ticket. Sending it again costs one signature.
+ * for it went out before (one sent just before the relay crashed, or still in its commit when it was killed,
+ * is lost, and without a later ticket on the channel the relay could never redeem what it revealed beyond
+ * its best ticket), and whenever tickets still await a reveal: the voucher is what makes a relay that lost
+ * reveals send them again. Sending it costs one signature.
  */
 export type VoucherOptions = { final?: boolean };
 
 function isVoucherDue(record: ChannelRecord, options: VoucherOptions): boolean {
   if (!record.ledger.open) return false;
-  return record.ledger.confirmed > (options.final ? record.ledger.settled : redeemableOf(record));
+  if (options.final) return record.ledger.confirmed > record.ledger.settled || Object.keys(record.pending).length > 0;
+  return record.ledger.confirmed > redeemableOf(record);
 }
 
 function trimPending(record: ChannelRecord): void {

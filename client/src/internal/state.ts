@@ -8,6 +8,7 @@ import type { Inflight } from "./inflight.ts";
 import type { ClientNetwork } from "./network.ts";
 import type { Receiver } from "./receiver.ts";
 import type { RelayHealth } from "./relayHealth.ts";
+import type { VoucherAnswers } from "./vouchers.ts";
 
 /** Settings after defaults (see `CreateSottoClientParameters`). */
 export type ResolvedOptions = {
@@ -39,6 +40,8 @@ export type ClientState = {
   book: ChannelBook | undefined;
   receiver: Receiver | undefined;
   voucherTimers: Map<string, ReturnType<typeof setTimeout>>;
+  /** Relays' answers to this client's vouchers (waited for by the last vouchers of a session). */
+  voucherAnswers: VoucherAnswers;
   /** Ledger updates in progress (reveals being recorded); `close` waits for them. */
   pending: Set<Promise<unknown>>;
   closed: boolean;

@@ -69,6 +69,25 @@ export type DrainedFrame = { type: "drained"; delivered: number };
 
 export type Frame = PacketFrame | AckFrame | RevealFrame | ReceiptFrame | VoucherFrame | NackFrame | SubscribeFrame | DrainedFrame;
 
+/**
+ * The payee's answer to a VOUCHER (protocol.md §9), on the link it came in on: a REVEAL of the zero response
+ * when it stored the voucher, a NACK of the zero challenge (the voucher's own) when it refused it. Reveals the
+ * payee sends before it (those it owed the payer) arrive first, so a payer that waits for the answer has them.
+ */
+export function voucherStored(): RevealFrame {
+  return { type: "reveal", response: new Uint8Array(ACK_SECRET_SIZE) };
+}
+
+/** See `voucherStored`. */
+export function voucherRefused(reason: number): NackFrame {
+  return { type: "nack", challenge: new Uint8Array(HASH_SIZE), reason };
+}
+
+/** Whether a REVEAL's response or a NACK's challenge is all zero: the answer to a VOUCHER, not to a packet's ticket. */
+export function answersVoucher(frame: RevealFrame | NackFrame): boolean {
+  return isAllZero(frame.type === "reveal" ? frame.response : frame.challenge);
+}
+
 /** NACK reason codes (u8). Unknown codes are accepted and mean "refused". */
 export const NackReason = {
   unspecified: 0,

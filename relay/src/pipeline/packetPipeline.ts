@@ -2,6 +2,7 @@ import type { Address } from "viem";
 import {
   BaseError,
   NackReason,
+  answersVoucher,
   computeChallenge,
   computeChannelId,
   decodeFrame,
@@ -9,6 +10,8 @@ import {
   signTicket,
   verifySubscribe,
   verifyTicket,
+  voucherRefused,
+  voucherStored,
   type CryptoBackend,
   type Frame,
   type PacketFrame,
@@ -211,16 +214,18 @@ export class PacketPipeline {
         this.#onAck(frame.ackSecret);
         return;
       case "reveal":
-        this.#onReveal(frame.response);
+        if (answersVoucher(frame)) this.#d.metrics.revealsReceived.inc({ outcome: "voucher_stored" });
+        else this.#onReveal(frame.response);
         return;
       case "receipt":
         this.#onReceipt(frame.ackSecret, frame.recipientAckSecret);
         return;
       case "nack":
-        this.#onNack(frame.challenge, frame.reason);
+        if (answersVoucher(frame)) this.#onVoucherRefused(frame.reason, link);
+        else this.#onNack(frame.challenge, frame.reason);
         return;
       case "voucher":
-        void this.#onVoucher(frame.ticket).catch((error: unknown) => this.#internalError(error));
+        void this.#onVoucher(frame.ticket, link).catch((error: unknown) => this.#internalError(error));
         return;
       case "subscribe":
         this.#onSubscribe(frame, link);
@@ -663,8 +668,8 @@ export class PacketPipeline {
       .finally(() => this.#receiptsCommitting.delete(key))
       .then(() => {
         const upstream = (circuit && d.network.linkToPeer(circuit.upstreamPeer)) ?? (upstreamPeer ? d.network.linkToPeer(upstreamPeer) : undefined);
+        this.#reveal(ticketRow ? hex(ticketRow.channelId) : undefined, upstream, recipientAck);
         if (!upstream) return;
-        upstream.send({ type: "reveal", response: recipientAck });
         if (ownAck) {
           upstream.send({ type: "receipt", ackSecret: ownAck, recipientAckSecret: recipientAck });
           d.metrics.receiptsRelayed.inc();
@@ -689,10 +694,20 @@ export class PacketPipeline {
       .commit(write)
       .then(() => {
         circuit.reveal = "sent";
-        d.network.linkToPeer(circuit.upstreamPeer)?.send({ type: "reveal", response });
+        this.#reveal(circuit.channelId, d.network.linkToPeer(circuit.upstreamPeer), response);
         if (circuit.receipt) this.#relayReceipt(key, circuit, circuit.receipt);
       })
       .catch((error: unknown) => this.#internalError(error));
+  }
+
+  /**
+   * Sends a REVEAL upstream. One that cannot be handed to the payer's link (it closed) would be lost, and the
+   * payer's tickets would lag behind what it owes: the channel's reveals go out again on the payer's next
+   * PACKET or VOUCHER.
+   */
+  #reveal(channelId: string | undefined, upstream: Link | undefined, response: Uint8Array): void {
+    if (upstream?.send({ type: "reveal", response })) return;
+    if (channelId) this.#revealResend.add(channelId);
   }
 
   /** The payee of one of this relay's outgoing tickets revealed its response: that amount is now owed. */
@@ -749,25 +764,32 @@ export class PacketPipeline {
     d.network.linkToPeer(circuit.upstreamPeer)?.send({ type: "nack", challenge: Buffer.from(key.slice(2), "hex"), reason });
   }
 
-  /** An unconditional voucher: immediately redeemable for everything the payer confirmed. */
-  async #onVoucher(ticket: WireTicket): Promise<void> {
+  /**
+   * An unconditional voucher: immediately redeemable for everything the payer confirmed. Answered on its
+   * link (stored, or refused with the reason), after any reveals the payer is owed: a payer closing its
+   * session waits for the answer, so reveals lost with a restart still reach it and its last voucher covers them.
+   */
+  async #onVoucher(ticket: WireTicket, link: Link): Promise<void> {
     const d = this.#d;
     const payer = hex(ticket.payer) as Address;
     const channelId = hex(computeChannelId(d.backend, ticket.payer, d.nodeAddress)) as `0x${string}`;
+    const refuse = (reason: string, nack: number) => {
+      d.metrics.ticketsRejected.inc({ reason: `voucher_${reason}` });
+      link.send(voucherRefused(nack));
+    };
     if (!d.incoming.get(channelId)) await d.ensureIncomingChannel(payer).catch(() => undefined);
     const entry = d.incoming.get(channelId);
-    const fields = { epoch: ticket.epoch, cumulative: ticket.cumulative, index: ticket.index, challenge: hex(ticket.challenge) };
-    const check = entry ? d.incoming.check(channelId, fields, { challenge: fields.challenge, amountIn: 0n }) : { ok: false as const, reason: "channel_not_open" as const, detail: "" };
-    if (!check.ok) {
-      d.metrics.ticketsRejected.inc({ reason: `voucher_${check.reason}` });
-      return;
-    }
+    if (!entry) return refuse("channel_not_open", NackReason.badTicket);
     try {
       verifyTicket(d.backend, { domain: d.ticketDomain, ticket, payee: d.nodeAddress });
     } catch {
-      d.metrics.ticketsRejected.inc({ reason: "voucher_bad_signature" });
-      return;
+      return refuse("bad_signature", NackReason.badTicket);
     }
+    // Signed by the payer: the link is the payer's, and may have the reveals it missed.
+    if (this.#revealResend.has(channelId)) this.resendReveals(channelId, link);
+    const fields = { epoch: ticket.epoch, cumulative: ticket.cumulative, index: ticket.index, challenge: hex(ticket.challenge) };
+    const check = d.incoming.check(channelId, fields, { challenge: fields.challenge, amountIn: 0n });
+    if (!check.ok) return refuse(check.reason, nackReasonFor(check.reason));
     const now = this.#now();
     const accept = d.incoming.accept({ channelId, ...fields, amountIn: 0n, signature: ticket.signature }, now);
     const respond = d.incoming.respond({ channelId, epoch: ticket.epoch, index: ticket.index, cumulative: ticket.cumulative, amountIn: 0n }, new Uint8Array(32));
@@ -776,6 +798,13 @@ export class PacketPipeline {
       respond();
     });
     d.metrics.ticketsAccepted.inc();
+    link.send(voucherStored());
+  }
+
+  /** A payee refused one of this relay's vouchers; the next voucher round sends a fresh one if one is still due. */
+  #onVoucherRefused(reason: number, link: Link): void {
+    this.#d.metrics.acksReceived.inc({ outcome: "voucher_refused" });
+    this.#d.logger.warn({ peer: link.peer, reason }, "a payee refused this relay's voucher");
   }
 
   #internalError(error: unknown): void {
