@@ -7,21 +7,27 @@ import { createHost } from "#net/node";
 import { processPacket } from "#protocol";
 import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
 import { loadKeyFile } from "../../relay/src/keys/keyFile.ts";
-import { RawSender, backend, offlineRecipient, startWithRawSender } from "../support/rawSender.ts";
+import { RawSender, backend, hex, metric, offlineRecipient, startWithRawSender } from "../support/rawSender.ts";
 import { waitFor } from "../support/waitFor.ts";
 
+type Channel = { payer: string; revealed: string };
+
 // Relay 1 as its own process; relay 2's process steps aside for a stand-in with relay 2's keys and address
-// that answers every packet with its ACK and, in the same batch, a delivery RECEIPT, as a fast path to the
-// recipient can. Relay 1 reveals the response only once it is committed; the receipt needs no commit.
-describe("a delivery receipt never overtakes the REVEAL it depends on (relay process, real libp2p and chain)", () => {
+// that answers every packet as the test says: its ACK and, in the same batch, a delivery RECEIPT, as a fast
+// path to the recipient can (relay 1 reveals the response only once it is committed; the receipt needs no
+// commit); the RECEIPT alone, as when it overtakes the ACK; or the ACK only after relay 1's ack timeout.
+describe("proof of relay with a stand-in next hop: receipt order, receipts that overtake the ACK, late ACKs (relay process, real libp2p and chain)", () => {
   let net: LocalNetwork;
   let r1: LocalRelay, r2: LocalRelay, r3: LocalRelay;
   let sender: RawSender;
   let standIn: Libp2p | undefined;
   let standInLinks: LinkManager | undefined;
+  let mode: "ack+receipt" | "receipt" | "late ack" = "ack+receipt";
+  const ACK_TIMEOUT_MS = 500;
+  const revealed = async () => BigInt((await r1.admin<{ incoming: Channel[] }>("/v1/channels")).incoming.find((c) => c.payer.toLowerCase() === sender.address.toLowerCase())?.revealed ?? "0");
 
   beforeAll(async () => {
-    ({ net, sender } = await startWithRawSender({ relays: 3, relayConfig: { settlement: { jitterMs: 0, minValue: "1000000" } } }, { account: 15, deposit: 100n }));
+    ({ net, sender } = await startWithRawSender({ relays: 3, relayConfig: { settlement: { jitterMs: 0, minValue: "1000000" }, tickets: { ackTimeoutMs: ACK_TIMEOUT_MS } } }, { account: 15, deposit: 100n }));
     [r1, r2, r3] = net.relays as [LocalRelay, LocalRelay, LocalRelay];
     await r2.stop();
     const keys = loadKeyFile(join(r2.dir, "keys.json"));
@@ -31,8 +37,13 @@ describe("a delivery receipt never overtakes the REVEAL it depends on (relay pro
         if (frame.type !== "packet") return;
         const hop = processPacket(backend, { onion: frame.onion, pathKey: frame.pathKey, privateKey: keys.onionPrivateKey });
         if (hop.type !== "forward") return;
-        link.send({ type: "ack", ackSecret: hop.ackSecret });
-        link.send({ type: "receipt", ackSecret: hop.ackSecret, recipientAckSecret: randomBytes(32) });
+        const receipt = { type: "receipt" as const, ackSecret: hop.ackSecret, recipientAckSecret: randomBytes(32) };
+        if (mode === "late ack") setTimeout(() => link.send({ type: "ack", ackSecret: hop.ackSecret }), ACK_TIMEOUT_MS * 3);
+        else if (mode === "receipt") link.send(receipt);
+        else {
+          link.send({ type: "ack", ackSecret: hop.ackSecret });
+          link.send(receipt);
+        }
       },
     }, { maxQueue: 1_000 });
     await standInLinks.start();
@@ -56,5 +67,33 @@ describe("a delivery receipt never overtakes the REVEAL it depends on (relay pro
       if (type === "reveal") reveals++;
       else expect(++receipts).toBeLessThanOrEqual(reveals);
     }
+  }, 60_000);
+
+  it("a RECEIPT that comes without the ACK (overtaken or lost) carries the same proof: relay 1 is paid, reveals, then relays the receipt", async () => {
+    mode = "receipt";
+    const before = { revealed: await revealed(), reveals: sender.framesOfType("reveal").length, receipts: sender.framesOfType("receipt").length };
+    const byReceipt = await metric(r1, "sotto_acks_received_total", { outcome: "by_receipt" });
+    const packets = [0, 1, 2].map(() => sender.build([r1, r2], offlineRecipient(r3).path));
+    for (const p of packets) sender.send(p.frame);
+    await waitFor(() => sender.framesOfType("receipt").length, (n) => n === before.receipts + 3, "three receipts");
+    const reveals = sender.framesOfType("reveal").slice(before.reveals).map((f) => hex(backend.keccak256(f.response)));
+    expect(reveals.sort()).toEqual(packets.map((p) => hex(p.built.ticket!.challenge)).sort());
+    expect(await revealed()).toBe(before.revealed + packets.reduce((s, p) => s + p.built.ticket!.amount, 0n));
+    expect(await metric(r1, "sotto_acks_received_total", { outcome: "by_receipt" })).toBe(byReceipt + 3);
+  }, 60_000);
+
+  it("an ACK after relay 1's ack timeout still pays it: the next hop took the packet, and relay 1 pays that hop once it reveals", async () => {
+    mode = "late ack";
+    const before = { revealed: await revealed(), reveals: sender.framesOfType("reveal").length, nacks: sender.framesOfType("nack").length };
+    const late = await metric(r1, "sotto_acks_received_total", { outcome: "late" });
+    const { frame, built } = sender.build([r1, r2], offlineRecipient(r3).path);
+    sender.send(frame);
+    // The timeout fails the circuit first (the sender hears a NACK and would try another route)...
+    await waitFor(() => sender.framesOfType("nack").length, (n) => n === before.nacks + 1, "relay 1's NACK after its ack timeout");
+    // ...then the ACK comes: relay 1 earns the packet and reveals it.
+    await waitFor(() => sender.framesOfType("reveal").length, (n) => n === before.reveals + 1, "the REVEAL after the late ACK");
+    expect(hex(backend.keccak256(sender.framesOfType("reveal").at(-1)!.response))).toBe(hex(built.ticket!.challenge));
+    expect(await revealed()).toBe(before.revealed + built.ticket!.amount);
+    expect(await metric(r1, "sotto_acks_received_total", { outcome: "late" })).toBe(late + 1);
   }, 60_000);
 });

@@ -233,7 +233,7 @@ export async function settleAll(relays: LocalRelay[], timeoutMs = 60_000): Promi
   );
 }
 
-export type RelayCounters = Record<"in" | "out" | "acksSent" | "ackTimeouts" | "lateAcks" | "faultInjected" | "nextHopUnreliable" | "linkUnavailable" | "dropped" | "earned", number>;
+export type RelayCounters = Record<"in" | "out" | "acksSent" | "ackTimeouts" | "lateAcks" | "acksByReceipt" | "unknownAcks" | "faultInjected" | "nextHopUnreliable" | "linkUnavailable" | "dropped" | "earned", number>;
 
 /** Selected counters of every relay (NaN for a stopped relay). */
 export async function relayCounters(relays: LocalRelay[]): Promise<RelayCounters[]> {
@@ -243,7 +243,9 @@ export async function relayCounters(relays: LocalRelay[]): Promise<RelayCounters
     ["acksSent", "sotto_acks_sent_total", {}],
     ["ackTimeouts", "sotto_ack_timeouts_total", {}],
     // ACKs for circuits already failed (by ack timeout or NACK): the relay earns nothing for them.
-    ["lateAcks", "sotto_acks_received_total", { outcome: "duplicate" }],
+    ["lateAcks", "sotto_acks_received_total", { outcome: "late" }],
+    ["acksByReceipt", "sotto_acks_received_total", { outcome: "by_receipt" }],
+    ["unknownAcks", "sotto_acks_received_total", { outcome: "unknown" }],
     ["faultInjected", "sotto_packets_dropped_total", { reason: "fault_injected" }],
     ["nextHopUnreliable", "sotto_packets_dropped_total", { reason: "next_hop_unreliable" }],
     ["linkUnavailable", "sotto_packets_dropped_total", { reason: "link_unavailable" }],

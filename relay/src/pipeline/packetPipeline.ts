@@ -106,7 +106,12 @@ export interface PipelineDeps {
 
 /** What the relay remembers about a packet it accepted, keyed by the incoming ticket's challenge. */
 interface Circuit {
-  upstreamPeer: string;
+  /**
+   * The link the packet came in on. Everything this relay sends back for it (ACK, REVEAL, RECEIPT, NACK) goes
+   * on that link while it is open, so it arrives in order: two nodes that dialled each other at once have
+   * two links, and frames split across them can overtake each other.
+   */
+  upstream: Link;
   payer: Address;
   channelId: `0x${string}`;
   epoch: bigint;
@@ -484,7 +489,7 @@ export class PacketPipeline {
     d.metrics.acksSent.inc();
 
     const circuit: Circuit = {
-      upstreamPeer: link.peer,
+      upstream: link,
       payer,
       channelId,
       epoch: ticket.epoch,
@@ -606,8 +611,7 @@ export class PacketPipeline {
   #fail(key: string, circuit: Circuit, reason: DropReason, detail: string): void {
     circuit.state = "failed";
     this.#drop(reason, detail);
-    const upstream = this.#d.network.linkToPeer(circuit.upstreamPeer);
-    upstream?.send({ type: "nack", challenge: Buffer.from(key.slice(2), "hex"), reason: NackReason.unknownNextHop });
+    this.#upstream(circuit)?.send({ type: "nack", challenge: Buffer.from(key.slice(2), "hex"), reason: NackReason.unknownNextHop });
   }
 
   #onAckTimeout(key: string, circuit: Circuit): void {
@@ -626,13 +630,10 @@ export class PacketPipeline {
     const key = hex(computeChallenge(d.backend, ackSecret));
     const now = this.#now();
     const circuit = this.#circuits.get(key, now);
-    if (circuit && circuit.state === "forwarding" && circuit.nextHop) {
-      if (circuit.timer) clearTimeout(circuit.timer);
-      circuit.state = "acked";
-      d.metrics.ackLatency.observe((performance.now() - circuit.forwardedAt) / 1000);
-      d.reliability.record(circuit.nextHop, true, now);
-      d.metrics.acksReceived.inc({ outcome: "ok" });
-      this.#earn(key, circuit, ackSecret);
+    if (circuit && circuit.nextHop && circuit.reveal === undefined) {
+      // Late (after the ack timeout failed the circuit) still proves the next hop took the packet: this relay
+      // pays it once it reveals, so it is paid too.
+      this.#acknowledged(key, circuit, ackSecret, circuit.state === "failed" ? "late" : "ok");
       return;
     }
     // At the exit, the recipient's ack answers a stored message (possibly from before a restart). One whose
@@ -644,6 +645,20 @@ export class PacketPipeline {
       return;
     }
     d.metrics.acksReceived.inc({ outcome: circuit ? "duplicate" : "unknown" });
+  }
+
+  /**
+   * The next hop took the packet (its ACK, or a RECEIPT carrying the same ack secret that overtook it): the
+   * secret is the response to this relay's incoming ticket. Earn it and reveal it upstream.
+   */
+  #acknowledged(key: string, circuit: Circuit, ackSecret: Uint8Array, outcome: "ok" | "late" | "by_receipt"): void {
+    const d = this.#d;
+    if (circuit.timer) clearTimeout(circuit.timer);
+    if (circuit.state === "forwarding") d.metrics.ackLatency.observe((performance.now() - circuit.forwardedAt) / 1000);
+    circuit.state = "acked";
+    d.reliability.record(circuit.nextHop!, true, this.#now());
+    d.metrics.acksReceived.inc({ outcome });
+    this.#earn(key, circuit, ackSecret);
   }
 
   #onDeliveryReceipt(key: string, recipientAck: Uint8Array, mailId: number, upstreamPeer: string | null, ownAck: Uint8Array | null): void {
@@ -667,7 +682,7 @@ export class PacketPipeline {
       .commit(() => writes.forEach((w) => w()))
       .finally(() => this.#receiptsCommitting.delete(key))
       .then(() => {
-        const upstream = (circuit && d.network.linkToPeer(circuit.upstreamPeer)) ?? (upstreamPeer ? d.network.linkToPeer(upstreamPeer) : undefined);
+        const upstream = (circuit && this.#upstream(circuit)) ?? (upstreamPeer ? d.network.linkToPeer(upstreamPeer) : undefined);
         this.#reveal(ticketRow ? hex(ticketRow.channelId) : undefined, upstream, recipientAck);
         if (!upstream) return;
         if (ownAck) {
@@ -694,7 +709,7 @@ export class PacketPipeline {
       .commit(write)
       .then(() => {
         circuit.reveal = "sent";
-        this.#reveal(circuit.channelId, d.network.linkToPeer(circuit.upstreamPeer), response);
+        this.#reveal(circuit.channelId, this.#upstream(circuit), response);
         if (circuit.receipt) this.#relayReceipt(key, circuit, circuit.receipt);
       })
       .catch((error: unknown) => this.#internalError(error));
@@ -732,6 +747,9 @@ export class PacketPipeline {
       d.metrics.framesRejected.inc({ reason: "receipt_unknown_circuit" });
       return;
     }
+    // The RECEIPT carries the next hop's ack secret: if it overtook the ACK (or the ACK was lost), it
+    // proves the same thing. The receipt then waits for the REVEAL, as below.
+    if (circuit.reveal === undefined && circuit.nextHop) this.#acknowledged(key, circuit, ackSecret, "by_receipt");
     if (circuit.reveal === "pending") {
       circuit.receipt ??= recipientAck;
       return;
@@ -739,9 +757,14 @@ export class PacketPipeline {
     this.#relayReceipt(key, circuit, recipientAck);
   }
 
+  /** The circuit's link upstream: the one the packet came in on, or (closed) any open link to that peer. */
+  #upstream(circuit: Circuit): Link | undefined {
+    return circuit.upstream.closed ? this.#d.network.linkToPeer(circuit.upstream.peer) : circuit.upstream;
+  }
+
   #relayReceipt(key: string, circuit: Circuit, recipientAck: Uint8Array): void {
     const d = this.#d;
-    const upstream = d.network.linkToPeer(circuit.upstreamPeer);
+    const upstream = this.#upstream(circuit);
     if (!upstream) return;
     upstream.send({ type: "receipt", ackSecret: circuit.ackSecret, recipientAckSecret: recipientAck });
     d.metrics.receiptsRelayed.inc();
@@ -761,7 +784,7 @@ export class PacketPipeline {
     if (circuit.timer) clearTimeout(circuit.timer);
     circuit.state = "failed";
     d.metrics.acksReceived.inc({ outcome: "nack" });
-    d.network.linkToPeer(circuit.upstreamPeer)?.send({ type: "nack", challenge: Buffer.from(key.slice(2), "hex"), reason });
+    this.#upstream(circuit)?.send({ type: "nack", challenge: Buffer.from(key.slice(2), "hex"), reason });
   }
 
   /**
