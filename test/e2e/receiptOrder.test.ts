@@ -4,7 +4,7 @@ import type { Libp2p } from "libp2p";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LinkManager } from "#net";
 import { createHost } from "#net/node";
-import { processPacket } from "#protocol";
+import { processPacket, type Frame } from "#protocol";
 import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
 import { loadKeyFile } from "../../relay/src/keys/keyFile.ts";
 import { RawSender, backend, hex, metric, offlineRecipient, startWithRawSender } from "../support/rawSender.ts";
@@ -67,6 +67,20 @@ describe("proof of relay with a stand-in next hop: receipt order, receipts that 
       if (type === "reveal") reveals++;
       else expect(++receipts).toBeLessThanOrEqual(reveals);
     }
+  }, 60_000);
+
+  it("answers a packet (ACK, REVEAL, RECEIPT) on the link it came in on, not on another link to the same peer", async () => {
+    mode = "ack+receipt";
+    const onSecond: Frame[] = [];
+    const second = await sender.secondLink((f) => onSecond.push(f));
+    const onFirst = sender.received.length;
+    const { frame, built } = sender.build([r1, r2], offlineRecipient(r3).path);
+    second.send(frame);
+    await waitFor(() => onSecond.map((f) => f.type), (types) => types.includes("receipt"), "the receipt on the second link");
+    expect(onSecond.map((f) => f.type)).toEqual(["ack", "reveal", "receipt"]);
+    expect(hex(backend.keccak256((onSecond[1] as Extract<Frame, { type: "reveal" }>).response))).toBe(hex(built.ticket!.challenge));
+    expect(sender.received.slice(onFirst), "nothing about it on the first link").toEqual([]);
+    await second.close();
   }, 60_000);
 
   it("a RECEIPT that comes without the ACK (overtaken or lost) carries the same proof: relay 1 is paid, reveals, then relays the receipt", async () => {

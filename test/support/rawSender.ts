@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { Libp2p } from "libp2p";
 import type { Address, Hex } from "viem";
 import { fundChannel, getChannel } from "#contracts";
-import { LinkManager, type Link } from "#net";
+import { multiaddr } from "@multiformats/multiaddr";
+import { LINK_PROTOCOL, Link, LinkManager } from "#net";
 import { createHost } from "#net/node";
 import {
   buildPacket,
@@ -164,6 +165,17 @@ export class RawSender {
   async close(): Promise<void> {
     await this.#links?.stop();
     await this.#host?.stop();
+  }
+
+  /**
+   * Opens a second link to the entry over the same connection, as when both sides dial at once: the entry
+   * keeps its first link as the one it sends to this peer on. Frames arriving on it go to `onFrame`.
+   */
+  async secondLink(onFrame: (frame: Frame) => void): Promise<Link> {
+    if (!this.#host) throw new Error("connect() first");
+    const stream = await this.#host.dialProtocol(multiaddr(this.#entry.multiaddr), LINK_PROTOCOL);
+    const ignore = () => undefined;
+    return new Link(this.#entry.peerId, stream, { onFrame, onBadFrame: ignore, onFramingError: ignore, onDrop: ignore, onClose: ignore }, { maxQueue: 1_000 });
   }
 
   /** Drops the connection to the entry (host and all); `connect()` comes back as a new peer, same payer. */
