@@ -83,6 +83,7 @@ describe("public API", () => {
       "VOUCHER_FRAME_SIZE",
       "acceptIncomingTicket",
       "addressFromHex",
+      "answersVoucher",
       "bigSizeLength",
       "buildPacket",
       "checkIncomingTicket",
@@ -170,6 +171,8 @@ describe("public API", () => {
       "toHex",
       "verifySubscribe",
       "verifyTicket",
+      "voucherRefused",
+      "voucherStored",
       "wrapErrorPacket",
       "wrapOnion",
     ]);
