@@ -4,7 +4,7 @@ import type { Libp2p } from "libp2p";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LinkManager } from "#net";
 import { createHost } from "#net/node";
-import { processPacket, type Frame } from "#protocol";
+import { NackReason, processPacket, type Frame } from "#protocol";
 import type { LocalNetwork, LocalRelay } from "../../cli/src/devnet/localNetwork.ts";
 import { loadKeyFile } from "../../relay/src/keys/keyFile.ts";
 import { RawSender, backend, hex, metric, offlineRecipient, startWithRawSender } from "../support/rawSender.ts";
@@ -22,7 +22,7 @@ describe("proof of relay with a stand-in next hop: receipt order, receipts that 
   let sender: RawSender;
   let standIn: Libp2p | undefined;
   let standInLinks: LinkManager | undefined;
-  let mode: "ack+receipt" | "receipt" | "late ack" = "ack+receipt";
+  let mode: "ack+receipt" | "receipt" | "late ack" | "ack, then nack" = "ack+receipt";
   const ACK_TIMEOUT_MS = 500;
   const revealed = async () => BigInt((await r1.admin<{ incoming: Channel[] }>("/v1/channels")).incoming.find((c) => c.payer.toLowerCase() === sender.address.toLowerCase())?.revealed ?? "0");
 
@@ -40,6 +40,10 @@ describe("proof of relay with a stand-in next hop: receipt order, receipts that 
         const receipt = { type: "receipt" as const, ackSecret: hop.ackSecret, recipientAckSecret: randomBytes(32) };
         if (mode === "late ack") setTimeout(() => link.send({ type: "ack", ackSecret: hop.ackSecret }), ACK_TIMEOUT_MS * 3);
         else if (mode === "receipt") link.send(receipt);
+        else if (mode === "ack, then nack") {
+          link.send({ type: "ack", ackSecret: hop.ackSecret });
+          setTimeout(() => link.send({ type: "nack", challenge: frame.ticket!.challenge, reason: NackReason.unknownNextHop }), 100);
+        }
         else {
           link.send({ type: "ack", ackSecret: hop.ackSecret });
           link.send(receipt);
@@ -109,5 +113,18 @@ describe("proof of relay with a stand-in next hop: receipt order, receipts that 
     expect(hex(backend.keccak256(sender.framesOfType("reveal").at(-1)!.response))).toBe(hex(built.ticket!.challenge));
     expect(await revealed()).toBe(before.revealed + built.ticket!.amount);
     expect(await metric(r1, "sotto_acks_received_total", { outcome: "late" })).toBe(late + 1);
+  }, 60_000);
+
+  it("a NACK from further on, after the next hop's ACK, reaches the sender (it reroutes now, not at its receipt timeout); relay 1 is still paid", async () => {
+    mode = "ack, then nack";
+    const before = { revealed: await revealed(), nacks: sender.framesOfType("nack").length };
+    const afterAck = await metric(r1, "sotto_acks_received_total", { outcome: "nack_after_ack" });
+    const { frame, built } = sender.build([r1, r2], offlineRecipient(r3).path);
+    sender.send(frame);
+    await waitFor(() => sender.framesOfType("nack").length, (n) => n === before.nacks + 1, "the NACK at the sender");
+    expect(sender.framesOfType("nack").at(-1)).toMatchObject({ reason: NackReason.unknownNextHop });
+    expect(hex(sender.framesOfType("nack").at(-1)!.challenge)).toBe(hex(built.ticket!.challenge));
+    await waitFor(revealed, (v) => v === before.revealed + built.ticket!.amount, "relay 1 paid for the packet relay 2 took");
+    expect(await metric(r1, "sotto_acks_received_total", { outcome: "nack_after_ack" })).toBe(afterAck + 1);
   }, 60_000);
 });

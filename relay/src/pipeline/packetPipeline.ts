@@ -130,6 +130,8 @@ interface Circuit {
   reveal?: "pending" | "sent";
   /** A delivery receipt that arrived while the REVEAL was pending: it follows the REVEAL. */
   receipt?: Uint8Array;
+  /** A NACK for it went upstream (at most one does). */
+  nacked?: boolean;
 }
 
 /** The next hop's ticket for a packet, signed, and its store write. */
@@ -771,19 +773,28 @@ export class PacketPipeline {
     this.#circuits.delete(key);
   }
 
-  /** The next hop refused a packet this relay forwarded: pass the refusal upstream. */
+  /**
+   * The next hop refused a packet this relay forwarded, or (after its ACK) a hop further on could not pass it
+   * on: pass the refusal upstream, so the sender reroutes now instead of at its receipt timeout. After the
+   * ACK the circuit stays acked: the next hop took the packet, and payments follow that.
+   */
   #onNack(challenge: Uint8Array, reason: number): void {
     const d = this.#d;
     const now = this.#now();
     const key = this.#byOutgoing.get(hex(challenge), now);
     const circuit = key ? this.#circuits.get(key, now) : undefined;
-    if (!key || !circuit || circuit.state !== "forwarding") {
+    if (!key || !circuit || circuit.state === "failed" || circuit.nacked) {
       d.metrics.framesRejected.inc({ reason: "nack_unknown" });
       return;
     }
-    if (circuit.timer) clearTimeout(circuit.timer);
-    circuit.state = "failed";
-    d.metrics.acksReceived.inc({ outcome: "nack" });
+    circuit.nacked = true;
+    if (circuit.state === "forwarding") {
+      if (circuit.timer) clearTimeout(circuit.timer);
+      circuit.state = "failed";
+      d.metrics.acksReceived.inc({ outcome: "nack" });
+    } else {
+      d.metrics.acksReceived.inc({ outcome: "nack_after_ack" });
+    }
     this.#upstream(circuit)?.send({ type: "nack", challenge: Buffer.from(key.slice(2), "hex"), reason });
   }
 
