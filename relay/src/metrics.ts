@@ -21,6 +21,7 @@ export function createRelayMetrics(options: { defaultMetrics?: boolean } = {}) {
     acksSent: new Counter({ name: "sotto_acks_sent_total", help: "Acks sent upstream", registers: r }),
     ackTimeouts: new Counter({ name: "sotto_ack_timeouts_total", help: "Forwarded packets the next hop never acknowledged", registers: r }),
     revealsReceived: new Counter({ name: "sotto_reveals_received_total", help: "Responses revealed by payees, by outcome", labelNames: ["outcome"] as const, registers: r }),
+    circuitsLost: new Counter({ name: "sotto_circuits_lost_total", help: "Forwarded packets still without a receipt when every link to their next hop closed (NACKed upstream)", registers: r }),
     receiptsRelayed: new Counter({ name: "sotto_receipts_relayed_total", help: "Delivery receipts carried back upstream", registers: r }),
     earnedValue: new Counter({ name: "sotto_earned_value_total", help: "Value of incoming tickets whose response is known (token base units)", registers: r }),
     settledValue: new Counter({ name: "sotto_settled_value_total", help: "Value redeemed on chain (token base units)", registers: r }),

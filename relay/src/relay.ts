@@ -154,6 +154,11 @@ export class Relay {
           // A voucher in flight to a relay that went away (or restarted) may be lost: owe it one again.
           const relay = this.follower?.relays.find((r) => peerIdString(r.peerId) === link.peer);
           if (relay) this.outgoing.forgetDelivered(relay.node);
+          // The next hop went away: its circuits' senders learn it now (not while this relay itself stops).
+          if (!this.#stopping && !this.links.get(link.peer)) {
+            const lost = this.pipeline.downstreamGone(link.peer);
+            if (lost > 0) logger.info({ peer: link.peer, packets: lost }, "next hop went away before its receipts came back; NACKed upstream");
+          }
           this.metrics.peers.set(this.links.size);
         },
       },

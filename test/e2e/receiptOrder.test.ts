@@ -22,7 +22,7 @@ describe("proof of relay with a stand-in next hop: receipt order, receipts that 
   let sender: RawSender;
   let standIn: Libp2p | undefined;
   let standInLinks: LinkManager | undefined;
-  let mode: "ack+receipt" | "receipt" | "late ack" | "ack, then nack" = "ack+receipt";
+  let mode: "ack+receipt" | "receipt" | "late ack" | "ack, then nack" | "ack, then vanish" = "ack+receipt";
   const ACK_TIMEOUT_MS = 500;
   const revealed = async () => BigInt((await r1.admin<{ incoming: Channel[] }>("/v1/channels")).incoming.find((c) => c.payer.toLowerCase() === sender.address.toLowerCase())?.revealed ?? "0");
 
@@ -40,7 +40,10 @@ describe("proof of relay with a stand-in next hop: receipt order, receipts that 
         const receipt = { type: "receipt" as const, ackSecret: hop.ackSecret, recipientAckSecret: randomBytes(32) };
         if (mode === "late ack") setTimeout(() => link.send({ type: "ack", ackSecret: hop.ackSecret }), ACK_TIMEOUT_MS * 3);
         else if (mode === "receipt") link.send(receipt);
-        else if (mode === "ack, then nack") {
+        else if (mode === "ack, then vanish") {
+          link.send({ type: "ack", ackSecret: hop.ackSecret });
+          setTimeout(() => link.abort("the stand-in goes away"), 100);
+        } else if (mode === "ack, then nack") {
           link.send({ type: "ack", ackSecret: hop.ackSecret });
           setTimeout(() => link.send({ type: "nack", challenge: frame.ticket!.challenge, reason: NackReason.unknownNextHop }), 100);
         }
@@ -126,5 +129,18 @@ describe("proof of relay with a stand-in next hop: receipt order, receipts that 
     expect(hex(sender.framesOfType("nack").at(-1)!.challenge)).toBe(hex(built.ticket!.challenge));
     await waitFor(revealed, (v) => v === before.revealed + built.ticket!.amount, "relay 1 paid for the packet relay 2 took");
     expect(await metric(r1, "sotto_acks_received_total", { outcome: "nack_after_ack" })).toBe(afterAck + 1);
+  }, 60_000);
+
+  // Last: the stand-in's link to relay 1 is gone afterwards.
+  it("a next hop that goes away after its ACK: relay 1 NACKs the sender at once (no receipt can come back), and is still paid", async () => {
+    mode = "ack, then vanish";
+    const before = { revealed: await revealed(), nacks: sender.framesOfType("nack").length };
+    const lost = await metric(r1, "sotto_circuits_lost_total");
+    const { frame, built } = sender.build([r1, r2], offlineRecipient(r3).path);
+    sender.send(frame);
+    await waitFor(() => sender.framesOfType("nack").length, (n) => n === before.nacks + 1, "the NACK at the sender");
+    expect(hex(sender.framesOfType("nack").at(-1)!.challenge)).toBe(hex(built.ticket!.challenge));
+    await waitFor(revealed, (v) => v === before.revealed + built.ticket!.amount, "relay 1 paid for the packet relay 2 took");
+    expect(await metric(r1, "sotto_circuits_lost_total")).toBe(lost + 1);
   }, 60_000);
 });

@@ -63,6 +63,11 @@ export class ExpiringMap<K, V> {
     return expired;
   }
 
+  /** Live and not yet swept entries, oldest first (a snapshot: safe to change the map while iterating). */
+  entries(): [K, V][] {
+    return [...this.#entries].map(([k, e]) => [k, e.value]);
+  }
+
   values(): IterableIterator<V> {
     return [...this.#entries.values()].map((e) => e.value)[Symbol.iterator]();
   }

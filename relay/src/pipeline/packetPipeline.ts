@@ -132,6 +132,8 @@ interface Circuit {
   receipt?: Uint8Array;
   /** A NACK for it went upstream (at most one does). */
   nacked?: boolean;
+  /** The next hop's peer id, once the packet was handed to its link. */
+  downstreamPeer?: string;
 }
 
 /** The next hop's ticket for a packet, signed, and its store write. */
@@ -577,6 +579,7 @@ export class PacketPipeline {
       return;
     }
     d.outgoing.sent(outgoing.channelId, outgoing.cumulative, this.#now());
+    circuit.downstreamPeer = downstream.peer;
     circuit.forwardedAt = performance.now();
     d.metrics.packetsOut.inc({ to: "relay" });
     d.metrics.hopLatency.observe(latencyMs / 1000);
@@ -609,9 +612,33 @@ export class PacketPipeline {
     return { ok: true, channelId: issued.channelId!, cumulative: issued.ticket.cumulative, write: issued.write!, ticket };
   }
 
+  /**
+   * Every link to `peer` closed. Packets this relay handed to it that have no receipt yet will not get one: a
+   * relay sends receipts only on an open link, and one that stopped forgot its circuits. NACK them upstream so
+   * their senders reroute now instead of at their receipt timeout; payments still follow the ACKs. Returns
+   * how many.
+   */
+  downstreamGone(peer: string): number {
+    let lost = 0;
+    for (const [key, circuit] of this.#circuits.entries()) {
+      if (circuit.downstreamPeer !== peer || circuit.nacked || circuit.receipt || circuit.state === "failed") continue;
+      lost++;
+      if (circuit.state === "forwarding") {
+        if (circuit.timer) clearTimeout(circuit.timer);
+        this.#fail(key, circuit, "link_unavailable", "the next hop's link closed before it acknowledged");
+        continue;
+      }
+      circuit.nacked = true;
+      this.#upstream(circuit)?.send({ type: "nack", challenge: Buffer.from(key.slice(2), "hex"), reason: NackReason.unknownNextHop });
+    }
+    this.#d.metrics.circuitsLost.inc(lost);
+    return lost;
+  }
+
   /** The next hop never took the packet: nobody is paid for it; tell upstream so the sender reroutes. */
   #fail(key: string, circuit: Circuit, reason: DropReason, detail: string): void {
     circuit.state = "failed";
+    circuit.nacked = true;
     this.#drop(reason, detail);
     this.#upstream(circuit)?.send({ type: "nack", challenge: Buffer.from(key.slice(2), "hex"), reason: NackReason.unknownNextHop });
   }

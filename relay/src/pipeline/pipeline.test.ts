@@ -23,6 +23,7 @@ describe("ExpiringMap", () => {
     map.set("b", 2, 50);
     map.set("c", 3, 60);
     expect(expired).toEqual(["a"]);
+    expect(map.entries()).toEqual([["b", 2], ["c", 3]]);
     expect(map.get("b", 120)).toBe(2);
     expect(map.get("b", 150)).toBeUndefined();
     expect(map.sweep(1_000)).toBe(1);
