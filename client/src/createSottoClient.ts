@@ -193,7 +193,11 @@ export async function createSottoClient(parameters: CreateSottoClientParameters)
           logger.debug("unexpected frame from a relay ignored", { type: frame.type, peer: link.peer });
       }
     },
-    onLinkClose: (link) => state.receiver?.onLinkClose(link),
+    onLinkClose: (link) => {
+      state.receiver?.onLinkClose(link);
+      // A relay we sent packets through went away: their senders retry now, not at the receipt timeout.
+      if (!network.hasLink(link.peer)) state.inflight.onEntryGone(link.peer);
+    },
     logger,
   });
   const book = wallet ? new ChannelBook({ storage, prefix: storagePrefix, publicClient, channels: contracts.channels, payer: wallet.account.address, logger }) : undefined;

@@ -91,4 +91,25 @@ describe("client retries and channel funds (relay processes, real libp2p and cha
     await waitFor(() => received.length, (n) => n === 3, "the large message", 20_000);
     expect(received[2]!.message.length).toBe(message.length);
   }, 60_000);
+
+  // Last: stops and restarts the healthy entry.
+  it("an entry relay that goes away after its ACK: the client retries at once, not at its receipt timeout", async () => {
+    // A recipient that is not listening: its message waits in the home relay's mailbox, so no receipt comes.
+    const offline = await createSottoClient({ publicClient: net.devnet.publicClient, contracts: net.devnet.contracts, identityKey: randomBytes(32) });
+    const { address: offlineAddress } = await offline.address({ relays: [intro.node, home.node] });
+    const events: SendProgress[] = [];
+    const sending = sender.send(offlineAddress, "into the mailbox", { onProgress: (e) => events.push(e) }).catch((e: unknown) => e);
+    try {
+      await waitFor(() => events.filter((e) => e.type === "sent").length, (n) => n >= 1, "the packet handed to the entry");
+      const entry = (events.find((e) => e.type === "sent") as Extract<SendProgress, { type: "sent" }>).entry;
+      expect(entry).toBe(good.node);
+      await good.stop();
+      // Without the fix the retry would say "no receipt within 10000 ms".
+      await waitFor(() => events.find((e) => e.type === "retry" && /entry relay went away/.test(e.reason)), (e) => e !== undefined, "a retry because the entry went away");
+    } finally {
+      await good.start();
+      await sending;
+      await offline.close();
+    }
+  }, 90_000);
 });

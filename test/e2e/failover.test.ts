@@ -178,7 +178,7 @@ function failedAttempts(run: TrafficResult, faulty: LocalRelay): { entry: number
   for (const o of run.outcomes) {
     for (const a of o.attempts) {
       if (a.reason === undefined) continue;
-      if (isFaulty(a.entry) && /no ACK from the entry relay|Cannot reach relay/.test(a.reason)) entry++;
+      if (isFaulty(a.entry) && /no ACK from the entry relay|Cannot reach relay|the entry relay went away/.test(a.reason)) entry++;
       else if (!isFaulty(a.entry) && /refused further along the route \(unknownNextHop\)|refused it \(unknownNextHop\)/.test(a.reason)) downstream++;
       else other.push(`#${o.index} ${a.reason} (entry relay ${a.entry})`);
     }

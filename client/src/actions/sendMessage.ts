@@ -261,13 +261,14 @@ async function deliverFragment(state: ClientState, wallet: SottoWalletClient, jo
         ackKey: toHex(built.hops[0]!.ackChallenge, true),
         ticketKey: toHex(built.ticket!.challenge, true),
         receiptChallenge: built.receiptChallenge,
+        entryPeer: plan.entry.peer,
         onReceipt: (recipientAck) => {
           receipt ??= { fragment: fragment.index, recipientAck: hex(recipientAck), receiptChallenge: hex(built.receiptChallenge), attempt, route, fee: built.ticket!.amount };
         },
       });
       state.inflight.register(watch);
       watches.push(watch);
-      const settled = () => receipt !== undefined || watch.nack !== undefined;
+      const settled = () => receipt !== undefined || watch.nack !== undefined || watch.entryGone;
       try {
         await transmit(state, wallet, plan, built);
       } catch (error) {
@@ -292,7 +293,7 @@ async function deliverFragment(state: ClientState, wallet: SottoWalletClient, jo
           await afterNack(state, plan, watch.nack, true);
         } else {
           state.health.penalize(plan.entry.node);
-          reasons.push(`attempt ${attempt}: no ACK from the entry relay within ${job.ackTimeoutMs} ms`);
+          reasons.push(watch.entryGone ? `attempt ${attempt}: the entry relay went away before its ACK` : `attempt ${attempt}: no ACK from the entry relay within ${job.ackTimeoutMs} ms`);
         }
         job.progress({ type: "retry", fragment: fragment.index, attempt, reason: reasons.at(-1)! });
         continue;
@@ -304,7 +305,7 @@ async function deliverFragment(state: ClientState, wallet: SottoWalletClient, jo
         await watch.until(() => watch.revealed || settled(), job.ackTimeoutMs * 2);
         if (watch.nack === undefined) await watch.until(settled, Math.min(1_000, job.ackTimeoutMs));
         if (receipt) break;
-        if (watch.nack === undefined) {
+        if (watch.nack === undefined && !(watch.entryGone && !watch.revealed)) {
           job.progress({ type: "accepted", fragment: fragment.index, attempt });
           return { receipt: undefined, attempts: attempt, fee: built.ticket!.amount };
         }
@@ -315,6 +316,9 @@ async function deliverFragment(state: ClientState, wallet: SottoWalletClient, jo
       if (watch.nack !== undefined) {
         reasons.push(`attempt ${attempt}: refused further along the route (${nackName(watch.nack)})`);
         await afterNack(state, plan, watch.nack, false);
+      } else if (watch.entryGone) {
+        state.health.penalize(plan.entry.node);
+        reasons.push(`attempt ${attempt}: the entry relay went away before the receipt came back`);
       } else {
         reasons.push(`attempt ${attempt}: no receipt within ${job.receiptTimeoutMs} ms`);
       }

@@ -5,15 +5,20 @@ export class AttemptWatch {
   readonly ackKey: string;
   readonly ticketKey: string;
   readonly receiptChallenge: Uint8Array;
+  /** Peer id of the entry relay the packet was handed to. */
+  readonly entryPeer: string | undefined;
   acked = false;
+  /** Every link to the entry closed before the receipt came: none can come back through it any more. */
+  entryGone = false;
   revealed = false;
   nack: number | undefined;
   receipt: Uint8Array | undefined;
   #waiters = new Set<() => void>();
   readonly #onReceipt: ((recipientAck: Uint8Array) => void) | undefined;
 
-  constructor(p: { ackKey: string; ticketKey: string; receiptChallenge: Uint8Array; onReceipt?: (recipientAck: Uint8Array) => void }) {
+  constructor(p: { ackKey: string; ticketKey: string; receiptChallenge: Uint8Array; entryPeer?: string; onReceipt?: (recipientAck: Uint8Array) => void }) {
     this.ackKey = p.ackKey;
+    this.entryPeer = p.entryPeer;
     this.ticketKey = p.ticketKey;
     this.receiptChallenge = p.receiptChallenge;
     this.#onReceipt = p.onReceipt;
@@ -103,6 +108,21 @@ export class Inflight {
     watch.acked = true;
     watch.gotReceipt(recipientAck);
     return "ok";
+  }
+
+  /**
+   * Every link to the entry relay `peer` closed: packets handed to it that have no receipt yet will not get
+   * one (a relay sends receipts only on an open link; one that stopped forgot them). Returns how many.
+   */
+  onEntryGone(peer: string): number {
+    let gone = 0;
+    for (const watch of this.#byAck.values()) {
+      if (watch.entryPeer !== peer || watch.receipt || watch.entryGone) continue;
+      watch.entryGone = true;
+      watch.notify();
+      gone++;
+    }
+    return gone;
   }
 
   onNack(challenge: Uint8Array, reason: number): boolean {

@@ -19,6 +19,8 @@ export class ClientNetwork {
   readonly #logger: ClientLogger;
   readonly #dialTimeoutMs: number;
   #started: Promise<{ host: Libp2p; links: LinkManager }> | undefined;
+  /** The started link manager, for synchronous lookups. */
+  #links: LinkManager | undefined;
   #closed = false;
 
   constructor(p: {
@@ -60,6 +62,7 @@ export class ClientNetwork {
         { maxQueue: 4_096, dialTimeoutMs: this.#dialTimeoutMs },
       );
       await links.start();
+      this.#links = links;
       return { host, links };
     })();
     return this.#started;
@@ -84,6 +87,11 @@ export class ClientNetwork {
       }
     }
     throw new RelayUnreachableError({ relay: relay.node, cause: lastError });
+  }
+
+  /** Whether an open link to `peer` remains (no dialling). */
+  hasLink(peer: string): boolean {
+    return this.#links?.get(peer) !== undefined;
   }
 
   /** The open link to `relay`, if there is one (no dialling). */
