@@ -3,3 +3,4 @@
  * Browser code builds its own host and uses the portable link layer from `./index.ts`.
  */
 export { createHost, type HostOptions } from "./createHost.ts";
+export { newLibp2pKey, readKeyFile, writeNewKeyFile } from "./keyFile.ts";
