@@ -6,6 +6,7 @@ import { RawSender, startWithRawSender, hex, metric, offlineRecipient } from "..
 import { waitFor } from "../support/waitFor.ts";
 
 // Four relays as separate processes on the embedded chain. Relay 4 silently drops every packet it gets.
+// Relay 1, the sender's entry, does not poll the chain during the tests.
 describe("relay faults and attacks (relay processes, real libp2p and chain)", () => {
   let net: LocalNetwork;
   let r1: LocalRelay, r2: LocalRelay, r3: LocalRelay, r4: LocalRelay;
@@ -16,7 +17,8 @@ describe("relay faults and attacks (relay processes, real libp2p and chain)", ()
       {
         relays: 4,
         relayConfig: { tickets: { ackTimeoutMs: 400, creditWindow: "50" }, settlement: { jitterMs: 0, minValue: "1000000" } },
-        relayConfigFor: (i) => (i === 3 ? { faults: { dropRate: 1 } } : {}),
+        // Relay 1 reads the chain at start and then only every 10 minutes, unless it has a reason to look.
+        relayConfigFor: (i) => (i === 0 ? { chain: { pollIntervalMs: 600_000 } } : i === 3 ? { faults: { dropRate: 1 } } : {}),
       },
       { account: 13, deposit: 100n },
     ));
@@ -108,6 +110,26 @@ describe("relay faults and attacks (relay processes, real libp2p and chain)", ()
     const s2 = await r2.admin<{ redeemed?: string }>("/v1/settle", { body: {} });
     const s4 = await r4.admin<{ settled: boolean }>("/v1/settle", { body: {} });
     expect([s1.redeemed, s2.redeemed, s4.settled]).toEqual(["6", "4", false]);
+  }, 60_000);
+
+  it("reads a payer's channel again before refusing a ticket beyond the balance it knew: a send right after a top-up", async () => {
+    // Relay 1 knows the channel as 100 (settled 6 + balance 94); the sender adds 100 and at once sends a
+    // ticket for 150, before any poll could have told relay 1. (A relay reads a payer's channel for this at
+    // most once every 2 s, and the bad-tickets test's ticket beyond the balance made it read this one.)
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await sender.topUp(100n);
+    const rejectedBefore = await metric(r1, "sotto_tickets_rejected_total", { reason: "insufficient_balance" });
+    const { frame, built } = sender.build([r1, r2], offlineRecipient(r3).path, { cumulative: 150n });
+    sender.send(frame);
+    const expected = hex(built.hops[1]!.ackSecret);
+    await waitFor(() => sender.framesOfType("reveal").some((r) => hex(r.response) === expected), (found) => found, "the reveal of the ticket for 150");
+    expect(await metric(r1, "sotto_tickets_rejected_total", { reason: "insufficient_balance" })).toBe(rejectedBefore);
+    expect(nacks().some((n) => hex(n.challenge) === hex((frame.ticket as { challenge: Uint8Array }).challenge))).toBe(false);
+
+    // Beyond what the channel holds even now (200), the ticket is refused after that one read.
+    const { frame: tooMuch } = sender.build([r1, r2], offlineRecipient(r3).path, { cumulative: 1_000n });
+    sender.send(tooMuch);
+    await waitFor(() => metric(r1, "sotto_tickets_rejected_total", { reason: "insufficient_balance" }), (n) => n === rejectedBefore + 1, "the refusal of a ticket for 1,000");
   }, 60_000);
 
   it("protects the admin API of a running relay", async () => {

@@ -85,6 +85,12 @@ export class RawSender {
     await this.connect();
   }
 
+  /** Adds `amount` to the channel on chain (the relay learns of it at its next poll, or when it reads the channel). */
+  async topUp(amount: bigint): Promise<void> {
+    await this.#net.devnet.fund(this.address, { tokens: amount });
+    await fundChannel(this.#net.devnet.publicClient, this.#net.devnet.wallet(this.key), { contracts: this.#net.devnet.contracts, payee: this.#entry.node, amount });
+  }
+
   async connect(): Promise<void> {
     this.#host ??= await createHost({ listen: [] });
     this.#links ??= new LinkManager(this.#host, { onFrame: (f) => this.#onFrame(f) }, { maxQueue: 10_000 });

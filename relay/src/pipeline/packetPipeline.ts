@@ -171,6 +171,8 @@ export class PacketPipeline {
   readonly #outgoingChannelIds = new Map<string, Uint8Array>();
   /** Payers recently found to have no channel (negative cache, bounded). */
   readonly #unknownPayers = new ExpiringMap<string, true>({ ttlMs: 5_000, maxSize: 10_000 });
+  /** Payers whose channel was read again because a ticket outran its balance (one read per payer every 2 s). */
+  readonly #reread = new ExpiringMap<string, true>({ ttlMs: 2_000, maxSize: 10_000 });
   readonly #payerLookups = new Map<string, Promise<void>>();
   /** Delivery receipts (by incoming challenge) whose writes are not committed yet. */
   readonly #receiptsCommitting = new Set<string>();
@@ -405,7 +407,15 @@ export class PacketPipeline {
       }
     }
     const fields = { epoch: ticket.epoch, cumulative: ticket.cumulative, index: ticket.index, challenge: hex(ticket.challenge) };
-    const check = d.incoming.check(channelId, fields, { challenge: hex(instruction.incomingChallenge), amountIn: instruction.amountIn });
+    const expected = { challenge: hex(instruction.incomingChallenge), amountIn: instruction.amountIn };
+    let check = d.incoming.check(channelId, fields, expected);
+    if (!check.ok && check.reason === "insufficient_balance" && inbound.signatureOk && !this.#reread.has(payer, now)) {
+      // The payer may have topped the channel up since the last chain poll (a client tops up, then sends at
+      // once): read the channel again before refusing. Later packets of this payer wait on the same read.
+      this.#reread.set(payer, true, now);
+      await this.#lookupPayer(payer);
+      check = d.incoming.check(channelId, fields, expected);
+    }
     if (!check.ok) {
       d.metrics.ticketsRejected.inc({ reason: check.reason });
       this.#drop(`ticket_${check.reason}`, check.detail);
