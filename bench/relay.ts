@@ -471,6 +471,14 @@ async function main() {
     p50: histogramQuantile(viaRelay.m0, viaRelay.m1, "sotto_hop_latency_seconds", 0.5),
     p99: histogramQuantile(viaRelay.m0, viaRelay.m1, "sotto_hop_latency_seconds", 0.99),
   };
+  // WAL rewinds hold R's commits (packets wait meanwhile): how often, and how long, in the latency phase.
+  const held = (m: Metrics, k: string) => m.get(`sotto_store_writes_held_seconds_${k}`) ?? 0;
+  const commitHolds = {
+    count: held(viaRelay.m1, "count") - held(viaRelay.m0, "count"),
+    totalMs: (held(viaRelay.m1, "sum") - held(viaRelay.m0, "sum")) * 1000,
+    p99: histogramQuantile(viaRelay.m0, viaRelay.m1, "sotto_store_writes_held_seconds", 0.99),
+  };
+  log(`latency phase: R held its commits ${commitHolds.count} times for WAL rewinds, ${commitHolds.totalMs.toFixed(1)} ms in all (p99 bucket ${commitHolds.p99.bucket})`);
 
   // Totals from R's own counters, then settlement.
   await sleep(1500); // let R's last writes and reveals settle
@@ -586,6 +594,7 @@ async function main() {
     phases: results.phases,
     baseline: { ratePerSec: latencyRate, ...baseline },
     addedLatencyMs: added,
+    relayCommitHoldsInLatencyPhase: { count: commitHolds.count, totalMs: commitHolds.totalMs, p99Bucket: commitHolds.p99.bucket },
     relayHopLatencyMetric: { p50Ms: hopMetric.p50.seconds * 1000, p50Bucket: hopMetric.p50.bucket, p99Ms: hopMetric.p99.seconds * 1000, p99Bucket: hopMetric.p99.bucket },
     relayCounters: counters,
     counterChecks: counterCheck,
@@ -610,6 +619,7 @@ async function cleanup() {
   if (net) {
     const R = net.relays[0]!;
     await net.stop();
+    if (process.env.KEEP_LOG) (await import("node:fs")).copyFileSync(join(R.dir, "relay.log"), process.env.KEEP_LOG);
     rmSync(net.baseDir, { recursive: true, force: true });
     if (PROFILE) {
       // node names them CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is the main thread.

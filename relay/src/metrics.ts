@@ -46,6 +46,7 @@ export function createRelayMetrics(options: { defaultMetrics?: boolean } = {}) {
       registers: r,
     }),
     storeBatch: new Histogram({ name: "sotto_store_batch_size", help: "Writes per group commit", buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], registers: r }),
+    storeWritesHeld: new Histogram({ name: "sotto_store_writes_held_seconds", help: "How long group commits were held while the WAL was rewound (packets wait meanwhile)", buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1], registers: r }),
     storeCheckpoint: new Histogram({ name: "sotto_store_checkpoint_seconds", help: "Duration of WAL checkpoints (on the checkpoint worker thread)", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: r }),
   };
 }

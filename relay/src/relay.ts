@@ -111,6 +111,7 @@ export class Relay {
       onBatch: (size) => this.metrics.storeBatch.observe(size),
       backgroundCheckpoint: true,
       onCheckpoint: (stats) => this.metrics.storeCheckpoint.observe(stats.ms / 1000),
+      onWritesHeld: (ms) => this.metrics.storeWritesHeld.observe(ms / 1000),
       onCheckpointError: (error) => logger.warn({ err: error.message }, "store checkpoint failed"),
     });
     this.incoming = new IncomingBook(this.store, { creditWindow: config.tickets.creditWindow });

@@ -15,7 +15,8 @@ describe("background checkpoints", () => {
   it("rewind the WAL under continuous writes, holding the store's commits meanwhile, and lose nothing", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "sotto-ckpt-")), "relay.db");
     const stats: CheckpointStats[] = [];
-    const store = new Store(path, { backgroundCheckpoint: { intervalMs: 10, restartFrames: 200 }, onCheckpoint: (s) => stats.push(s) });
+    const held: number[] = [];
+    const store = new Store(path, { backgroundCheckpoint: { intervalMs: 10, restartFrames: 200 }, onCheckpoint: (s) => stats.push(s), onWritesHeld: (ms) => held.push(ms) });
     const channelId = bytes(7);
     let written = 0;
     const started = Date.now();
@@ -34,6 +35,10 @@ describe("background checkpoints", () => {
     store.close();
 
     expect(stats.filter((s) => s.rewound).length).toBeGreaterThan(0);
+    // Every rewind held the commits once, and let them go again (each hold is reported when it ends).
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.length).toBeLessThanOrEqual(stats.filter((s) => s.rewound).length + 1);
+    expect(held.every((ms) => ms >= 0 && ms < 1_000)).toBe(true);
     expect(walPages).toBeLessThan(written);
     const reopened = new Store(path);
     expect(reopened.incomingTicketCount()).toBe(written);

@@ -27,6 +27,8 @@ export interface CheckpointerOptions {
   pauseWrites: () => void;
   resumeWrites: () => void;
   onCheckpoint?: ((stats: CheckpointStats) => void) | undefined;
+  /** Writes were held for a rewind this long (ms), from the pause to the resume on the relay's thread. */
+  onWritesHeld?: ((ms: number) => void) | undefined;
   /** A checkpoint failed (`workerGone`: the worker itself failed, and no more checkpoints will run). */
   onError: (error: Error, workerGone: boolean) => void;
 }
@@ -49,6 +51,7 @@ export class Checkpointer {
   readonly #options: CheckpointerOptions;
   #stopped = false;
   #pauseTimer: NodeJS.Timeout | undefined;
+  #pausedAt = 0;
 
   constructor(path: string, options: CheckpointerOptions) {
     this.#options = options;
@@ -68,6 +71,7 @@ export class Checkpointer {
         case "pause":
           // Group commits run synchronously on this thread, so none is in progress while this message is handled.
           options.pauseWrites();
+          this.#pausedAt = performance.now();
           this.#pauseTimer = setTimeout(() => this.#resume(), MAX_PAUSE_MS);
           this.#pauseTimer.unref();
           this.#worker.postMessage("paused");
@@ -89,6 +93,7 @@ export class Checkpointer {
     clearTimeout(this.#pauseTimer);
     this.#pauseTimer = undefined;
     this.#options.resumeWrites();
+    this.#options.onWritesHeld?.(performance.now() - this.#pausedAt);
   }
 
   /** Stops checkpointing; the worker closes its connection and exits. */

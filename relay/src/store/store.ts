@@ -91,6 +91,8 @@ export interface StoreOptions {
   /** Checkpoint the WAL on a worker thread instead of inside a COMMIT on the event loop. */
   backgroundCheckpoint?: boolean | { intervalMs?: number; restartFrames?: number };
   onCheckpoint?: (stats: CheckpointStats) => void;
+  /** Group commits were held this long (ms) while the checkpoint worker rewound the WAL. */
+  onWritesHeld?: (ms: number) => void;
   onCheckpointError?: (error: Error) => void;
 }
 
@@ -120,6 +122,7 @@ export class Store {
         pauseWrites: () => this.#group.pause(),
         resumeWrites: () => this.#group.resume(),
         onCheckpoint: options.onCheckpoint,
+        onWritesHeld: options.onWritesHeld,
         onError: (error, workerGone) => {
           // Without the worker, the WAL would grow without end: checkpoint on this connection again.
           if (workerGone && this.db.open) this.db.pragma("wal_autocheckpoint = 1000");
