@@ -35,12 +35,13 @@
  * Environment: STEP_SECONDS (default 4), LATENCY_SECONDS (default 8), SINK_MODE (full | ack),
  * BENCH_RATES=800,900 (open-loop rates to try instead of the search), BENCH_PROFILE=1 (R runs with
  * --cpu-prof; the profile and that run's JSON go to $TMPDIR/sotto-bench-relay-profile/, summarise with
- * `node bench/relay/profile.ts <file>`), BENCH_DEBUG=1 (per-packet times of every phase to $TMPDIR). Only a run with
+ * `node bench/relay/profile.ts <file>`), BENCH_DEBUG=1 (per-packet times of every phase to $TMPDIR), BENCH_RELAY_LOG=<file>
+ * (R's relay.log is copied there before the network directory is removed). Only a run with
  * the defaults writes bench/results/relay.json; others write their JSON to $TMPDIR.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -619,7 +620,7 @@ async function cleanup() {
   if (net) {
     const R = net.relays[0]!;
     await net.stop();
-    if (process.env.KEEP_LOG) (await import("node:fs")).copyFileSync(join(R.dir, "relay.log"), process.env.KEEP_LOG);
+    if (process.env.BENCH_RELAY_LOG) copyFileSync(join(R.dir, "relay.log"), process.env.BENCH_RELAY_LOG);
     rmSync(net.baseDir, { recursive: true, force: true });
     if (PROFILE) {
       // node names them CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is the main thread.
