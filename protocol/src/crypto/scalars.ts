@@ -1,5 +1,4 @@
 import { InvalidLengthError, InvalidSignatureError } from "../errors.ts";
-import { decodeUint } from "../utils/bytes.ts";
 
 /** secp256k1 group order n. */
 export const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -8,6 +7,7 @@ export const FIELD_PRIME = 0xfffffffffffffffffffffffffffffffffffffffffffffffffff
 export const HALF_CURVE_ORDER = CURVE_ORDER >> 1n;
 
 const ORDER_BYTES = bigEndian(CURVE_ORDER);
+const HALF_ORDER_BYTES = bigEndian(HALF_CURVE_ORDER);
 const PRIME_BYTES = bigEndian(FIELD_PRIME);
 
 function bigEndian(v: bigint): Uint8Array {
@@ -56,10 +56,15 @@ export function parseRecoverableSignature(signature: Uint8Array): { compact: Uin
   return { compact, recovery: v === 27 ? 0 : 1 };
 }
 
+/** r, s in [1, n-1] and s ≤ n/2, compared as bytes (every ticket is checked; BigInts would allocate per byte). */
 export function checkCompactSignature(compact: Uint8Array): void {
-  const r = decodeUint(compact.subarray(0, 32));
-  const s = decodeUint(compact.subarray(32, 64));
-  if (r === 0n || r >= CURVE_ORDER) throw new InvalidSignatureError({ reason: "r out of range" });
-  if (s === 0n || s >= CURVE_ORDER) throw new InvalidSignatureError({ reason: "s out of range" });
-  if (s > HALF_CURVE_ORDER) throw new InvalidSignatureError({ reason: "s is not in the lower half of the order" });
+  if (isZero(compact, 0) || !lessThan(compact, 0, ORDER_BYTES)) throw new InvalidSignatureError({ reason: "r out of range" });
+  if (isZero(compact, 32) || !lessThan(compact, 32, ORDER_BYTES)) throw new InvalidSignatureError({ reason: "s out of range" });
+  if (lessThan(HALF_ORDER_BYTES, 0, compact.subarray(32, 64))) throw new InvalidSignatureError({ reason: "s is not in the lower half of the order" });
+}
+
+function isZero(bytes: Uint8Array, offset: number): boolean {
+  let any = 0;
+  for (let i = offset; i < offset + 32; i++) any |= bytes[i]!;
+  return any === 0;
 }

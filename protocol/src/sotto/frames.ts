@@ -227,13 +227,15 @@ export function readFrame(reader: ByteReader): Frame {
   reader.offset += 2;
   switch (type) {
     case FRAME_TYPE_PACKET: {
-      const rawPathKey = reader.copy(PUBLIC_KEY_SIZE);
+      // One copy for path key and onion (views into it): a packet's bytes are copied once, not per field.
+      const body = reader.copy(PUBLIC_KEY_SIZE + ONION_PACKET_SIZE);
+      const rawPathKey = body.subarray(0, PUBLIC_KEY_SIZE);
       let pathKey: Uint8Array | undefined;
       if (!isAllZero(rawPathKey)) {
         if (!hasCompressedPointShape(rawPathKey)) throw new InvalidPublicKeyError({ what: "frame path_key" });
         pathKey = rawPathKey;
       }
-      const onion = reader.copy(ONION_PACKET_SIZE);
+      const onion = body.subarray(PUBLIC_KEY_SIZE);
       checkOnionPacket(onion);
       const rawTicket = reader.take(TICKET_WIRE_SIZE);
       const ticket = isAllZero(rawTicket) ? undefined : readWireTicket(new ByteReader(rawTicket, "frame ticket"));

@@ -42,12 +42,14 @@ export function encodeWireTicket(ticket: WireTicket): Uint8Array {
 
 /** Reads a 149-byte wire ticket. Checks the signature's form (v ∈ {27,28}, low s); not who signed it. */
 export function readWireTicket(reader: ByteReader): WireTicket {
-  const payer = reader.copy(ADDRESS_SIZE);
-  const epoch = reader.uint(8);
-  const cumulative = reader.uint(16);
-  const index = reader.uint(8);
-  const challenge = reader.copy(HASH_SIZE);
-  const signature = reader.copy(ECDSA_SIGNATURE_SIZE);
+  // One copy for the whole ticket; its byte fields are views into it (every packet carries a ticket).
+  const raw = new ByteReader(reader.copy(TICKET_WIRE_SIZE), "wire ticket");
+  const payer = raw.take(ADDRESS_SIZE);
+  const epoch = raw.uint(8);
+  const cumulative = raw.uint(16);
+  const index = raw.uint(8);
+  const challenge = raw.take(HASH_SIZE);
+  const signature = raw.take(ECDSA_SIGNATURE_SIZE);
   parseRecoverableSignature(signature);
   return { payer, epoch, cumulative, index, challenge, signature };
 }

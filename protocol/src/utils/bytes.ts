@@ -72,23 +72,61 @@ export function assertLength(bytes: Uint8Array, length: number, what: string): v
   if (bytes.length !== length) throw new InvalidLengthError({ what, expected: length, actual: bytes.length });
 }
 
-/** Big-endian unsigned integer of exactly `size` bytes. */
+/** 2^(8·size) − 1 for every size an integer field has (BigSize, u64, u128, uint256 words, …). */
+const MAX_BY_SIZE: bigint[] = Array.from({ length: 33 }, (_, size) => (1n << BigInt(size * 8)) - 1n);
+const TWO_POW_32 = 0x1_0000_0000;
+
+/**
+ * Big-endian unsigned integer of exactly `size` bytes. Values below 2^53 (amounts, indexes, epochs) are
+ * written with number arithmetic; a BigInt operation per byte would allocate two BigInts each, and
+ * tickets encode several 32-byte words per packet.
+ */
 export function encodeUint(value: bigint, size: number, what = "integer"): Uint8Array {
-  if (typeof value !== "bigint" || value < 0n || value >> BigInt(size * 8) !== 0n) {
+  const max = MAX_BY_SIZE[size];
+  if (typeof value !== "bigint" || value < 0n || max === undefined || value > max) {
     throw new InvalidParameterError({ parameter: what, reason: `must be an integer in [0, 2^${size * 8})` });
   }
   const out = new Uint8Array(size);
+  if (value <= 0x1f_ffff_ffff_ffffn) {
+    const n = Number(value);
+    let lo = n >>> 0;
+    let hi = Math.floor(n / TWO_POW_32);
+    for (let i = size - 1; i >= 0 && (lo !== 0 || hi !== 0); i--) {
+      out[i] = lo & 0xff;
+      lo = (lo >>> 8) | ((hi & 0xff) << 24);
+      lo >>>= 0;
+      hi >>>= 8;
+    }
+    return out;
+  }
   let v = value;
-  for (let i = size - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
+  for (let i = size; i > 0; i -= 4) {
+    const word = Number(v & 0xffff_ffffn);
+    v >>= 32n;
+    for (let k = 0; k < 4 && i - 1 - k >= 0; k++) out[i - 1 - k] = (word >>> (8 * k)) & 0xff;
   }
   return out;
 }
 
+/** The big-endian unsigned integer in `bytes`, leading zero bytes skipped, 32 bits at a time. */
 export function decodeUint(bytes: Uint8Array): bigint {
-  let v = 0n;
-  for (let i = 0; i < bytes.length; i++) v = (v << 8n) | BigInt(bytes[i]!);
+  const n = bytes.length;
+  let i = 0;
+  while (i < n && bytes[i] === 0) i++;
+  if (n - i <= 6) {
+    let v = 0;
+    for (; i < n; i++) v = v * 256 + bytes[i]!;
+    return BigInt(v);
+  }
+  // The first (possibly short) chunk makes the rest whole 32-bit words.
+  let head = 0;
+  const first = (n - i) % 4 || 4;
+  for (const end = i + first; i < end; i++) head = head * 256 + bytes[i]!;
+  let v = BigInt(head);
+  for (; i < n; i += 4) {
+    const word = ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0;
+    v = (v << 32n) | BigInt(word);
+  }
   return v;
 }
 
