@@ -59,6 +59,7 @@ export class Relay {
   incoming!: IncomingBook;
   outgoing!: OutgoingBook;
   mailbox!: Mailbox;
+  replay!: ReplayCache;
   pipeline!: PacketPipeline;
   settlement!: SettlementManager;
   strategy!: ChannelStrategy;
@@ -119,6 +120,7 @@ export class Relay {
     this.mailbox = new Mailbox(this.store, config.mailbox);
     // protocol.md §8: tags are kept for as long as the onion key is in use (key rotation is what retires them).
     const replay = new ReplayCache(this.store, { retentionMs: 100 * 365 * 86_400_000 });
+    this.replay = replay;
     const reliability = new HopReliability();
 
     const applyChannel = (direction: "incoming" | "outgoing", state: ChannelState) => {
@@ -316,6 +318,8 @@ export class Relay {
         uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
         inFlight: this.pipeline.inFlight,
         circuits: this.pipeline.circuits,
+        outgoingChallenges: this.pipeline.outgoingChallenges,
+        replayTagsInFlight: this.replay.inFlight,
         relaysKnown: this.follower.relays.length,
         registered: this.follower.relayByNode(this.address) !== undefined,
       }),

@@ -87,8 +87,8 @@ describe("a packet across three relays (relay processes, real libp2p and chain)"
     expect(hex(backend.keccak256(receipt.recipientAckSecret))).toBe(hex(built.receiptChallenge));
     await waitFor(() => r3.admin<{ messages: number }>("/v1/mailbox"), (m) => m.messages === 0, "the delivered message leaving the mailbox");
     // Nothing stays in memory for it: each relay freed its circuit once the receipt passed (the exit as it sent it).
-    const statuses = await Promise.all([r1, r2, r3].map((r) => r.admin<{ circuits: number }>("/v1/status")));
-    expect(statuses.map((s) => s.circuits)).toEqual([0, 0, 0]);
+    const statuses = await Promise.all([r1, r2, r3].map((r) => r.admin<{ circuits: number; outgoingChallenges: number; replayTagsInFlight: number }>("/v1/status")));
+    expect(statuses.map((s) => [s.circuits, s.outgoingChallenges, s.replayTagsInFlight])).toEqual([[0, 0, 0], [0, 0, 0], [0, 0, 0]]);
 
     // Settle now: R1 redeems 3 from the sender, R2 redeems 2 from R1, R3 redeems 1 from R2.
     const settled = [];

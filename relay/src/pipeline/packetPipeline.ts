@@ -210,6 +210,11 @@ export class PacketPipeline {
     return this.#circuits.size;
   }
 
+  /** Outgoing challenges of circuits, by which a downstream NACK finds its circuit. */
+  get outgoingChallenges(): number {
+    return this.#byOutgoing.size;
+  }
+
   /** Entry point for every frame arriving on a link. */
   onFrame(frame: Frame, link: Link): void {
     switch (frame.type) {
@@ -380,200 +385,205 @@ export class PacketPipeline {
       return;
     }
 
-    // 3. The ticket that pays this hop.
-    const badSignature = () => {
-      d.metrics.ticketsRejected.inc({ reason: "bad_signature" });
-      this.#drop("bad_signature", inbound.signatureError);
-      this.#nack(link, ticket.challenge, NackReason.badTicket);
-    };
-    // While a payer's channel is being looked up, its later packets wait on the same lookup even if the
-    // channel is already known: the earlier ones are still waiting, and tickets are checked in index order
-    // (a later packet going first would make theirs stale).
-    const lookup = this.#payerLookups.get(payer);
-    if (lookup) await lookup;
-    if (!d.incoming.get(channelId)) {
-      // An unknown payer costs a chain read: only for a ticket that really is signed by that payer, and at
-      // most once per payer every few seconds, so garbage cannot turn into RPC load.
-      if (!inbound.signatureOk) return badSignature();
-      if (!this.#unknownPayers.has(payer, now)) {
-        await this.#lookupPayer(payer);
-      }
-      if (!d.incoming.get(channelId)) {
-        this.#unknownPayers.set(payer, true, now);
-        d.metrics.ticketsRejected.inc({ reason: "no_channel" });
-        this.#drop("no_channel");
+    // Until this packet's writes commit, only memory knows its tag: it is kept there while the packet is handled.
+    try {
+      // 3. The ticket that pays this hop.
+      const badSignature = () => {
+        d.metrics.ticketsRejected.inc({ reason: "bad_signature" });
+        this.#drop("bad_signature", inbound.signatureError);
         this.#nack(link, ticket.challenge, NackReason.badTicket);
+      };
+      // While a payer's channel is being looked up, its later packets wait on the same lookup even if the
+      // channel is already known: the earlier ones are still waiting, and tickets are checked in index order
+      // (a later packet going first would make theirs stale).
+      const lookup = this.#payerLookups.get(payer);
+      if (lookup) await lookup;
+      if (!d.incoming.get(channelId)) {
+        // An unknown payer costs a chain read: only for a ticket that really is signed by that payer, and at
+        // most once per payer every few seconds, so garbage cannot turn into RPC load.
+        if (!inbound.signatureOk) return badSignature();
+        if (!this.#unknownPayers.has(payer, now)) {
+          await this.#lookupPayer(payer);
+        }
+        if (!d.incoming.get(channelId)) {
+          this.#unknownPayers.set(payer, true, now);
+          d.metrics.ticketsRejected.inc({ reason: "no_channel" });
+          this.#drop("no_channel");
+          this.#nack(link, ticket.challenge, NackReason.badTicket);
+          return;
+        }
+      }
+      const fields = { epoch: ticket.epoch, cumulative: ticket.cumulative, index: ticket.index, challenge: hex(ticket.challenge) };
+      const expected = { challenge: hex(instruction.incomingChallenge), amountIn: instruction.amountIn };
+      let check = d.incoming.check(channelId, fields, expected);
+      if (!check.ok && check.reason === "insufficient_balance" && inbound.signatureOk && !this.#reread.has(payer, now)) {
+        // The payer may have topped the channel up since the last chain poll (a client tops up, then sends at
+        // once): read the channel again before refusing. Later packets of this payer wait on the same read.
+        this.#reread.set(payer, true, now);
+        await this.#lookupPayer(payer);
+        check = d.incoming.check(channelId, fields, expected);
+      }
+      if (!check.ok) {
+        d.metrics.ticketsRejected.inc({ reason: check.reason });
+        this.#drop(`ticket_${check.reason}`, check.detail);
+        this.#nack(link, ticket.challenge, nackReasonFor(check.reason));
         return;
       }
-    }
-    const fields = { epoch: ticket.epoch, cumulative: ticket.cumulative, index: ticket.index, challenge: hex(ticket.challenge) };
-    const expected = { challenge: hex(instruction.incomingChallenge), amountIn: instruction.amountIn };
-    let check = d.incoming.check(channelId, fields, expected);
-    if (!check.ok && check.reason === "insufficient_balance" && inbound.signatureOk && !this.#reread.has(payer, now)) {
-      // The payer may have topped the channel up since the last chain poll (a client tops up, then sends at
-      // once): read the channel again before refusing. Later packets of this payer wait on the same read.
-      this.#reread.set(payer, true, now);
-      await this.#lookupPayer(payer);
-      check = d.incoming.check(channelId, fields, expected);
-    }
-    if (!check.ok) {
-      d.metrics.ticketsRejected.inc({ reason: check.reason });
-      this.#drop(`ticket_${check.reason}`, check.detail);
-      this.#nack(link, ticket.challenge, nackReasonFor(check.reason));
-      return;
-    }
-    const amountOut = instruction.outgoing?.amount ?? 0n;
-    if (instruction.amountIn - amountOut < d.config.fee) {
-      d.metrics.ticketsRejected.inc({ reason: "fee_too_low" });
-      this.#drop("fee_too_low");
-      this.#nack(link, ticket.challenge, NackReason.amountShort);
-      return;
-    }
-    if (!inbound.signatureOk) return badSignature();
-    // Payers with a channel are few: remember their channel ids (a keccak each time otherwise).
-    if (!this.#channelIds.has(payer) && this.#channelIds.size < 100_000) this.#channelIds.set(payer, channelIdBytes);
-
-    if (this.#revealResend.has(channelId)) this.resendReveals(channelId, link);
-
-    // 4. Where it goes next.
-    const isExit = instruction.outgoing === undefined;
-    let next: RelayRecord | undefined;
-    if (!isExit) {
-      next = d.network.relayByOnionKey(hex(instruction.nextNodeId));
-      if (!next || !next.active) {
-        this.#drop("unknown_next_hop");
-        this.#nack(link, ticket.challenge, NackReason.unknownNextHop);
+      const amountOut = instruction.outgoing?.amount ?? 0n;
+      if (instruction.amountIn - amountOut < d.config.fee) {
+        d.metrics.ticketsRejected.inc({ reason: "fee_too_low" });
+        this.#drop("fee_too_low");
+        this.#nack(link, ticket.challenge, NackReason.amountShort);
         return;
       }
-      if (d.reliability.isUnreliable(next.node, now)) {
-        this.#drop("next_hop_unreliable");
-        this.#nack(link, ticket.challenge, NackReason.unknownNextHop);
-        return;
-      }
-    }
+      if (!inbound.signatureOk) return badSignature();
+      // Payers with a channel are few: remember their channel ids (a keccak each time otherwise).
+      if (!this.#channelIds.has(payer) && this.#channelIds.size < 100_000) this.#channelIds.set(payer, channelIdBytes);
 
-    // 5. Accept: everything this packet changes is committed before the ack goes upstream.
-    const writes: (() => void)[] = [replay.write];
-    writes.push(d.incoming.accept({ channelId, ...fields, amountIn: instruction.amountIn, signature: ticket.signature }, now));
-    const nextFrame: PacketFrame = { type: "packet", pathKey: instruction.nextPathKey, onion: instruction.nextOnion, ticket: undefined };
-    // The next hop's ticket is issued only when the packet can leave (after its mixing delay, once a link to
-    // the next hop is there), so that tickets reach the next hop in index order and no index is spent on a
-    // packet that never left. Without a delay and with the link up, that is now: the ticket is then
-    // committed with the incoming one, in the same transaction.
-    const delay = isExit ? 0 : sampleMixingDelay(d.config.meanDelayMs, d.config.maxDelayMs, d.random);
-    let leavesNow: { downstream: Link; outgoing: OutgoingTicket } | undefined;
-    if (next && instruction.outgoing) {
-      const downstream = delay === 0 ? d.network.linkToPeer(peerIdString(next.peerId)) : undefined;
-      if (downstream && !downstream.closed) {
-        const issued = this.#issue(next, instruction.outgoing);
-        if (!issued.ok) {
-          this.#drop("no_outgoing_channel", issued.detail);
+      if (this.#revealResend.has(channelId)) this.resendReveals(channelId, link);
+
+      // 4. Where it goes next.
+      const isExit = instruction.outgoing === undefined;
+      let next: RelayRecord | undefined;
+      if (!isExit) {
+        next = d.network.relayByOnionKey(hex(instruction.nextNodeId));
+        if (!next || !next.active) {
+          this.#drop("unknown_next_hop");
+          this.#nack(link, ticket.challenge, NackReason.unknownNextHop);
+          return;
+        }
+        if (d.reliability.isUnreliable(next.node, now)) {
+          this.#drop("next_hop_unreliable");
+          this.#nack(link, ticket.challenge, NackReason.unknownNextHop);
+          return;
+        }
+      }
+
+      // 5. Accept: everything this packet changes is committed before the ack goes upstream.
+      const writes: (() => void)[] = [replay.write];
+      writes.push(d.incoming.accept({ channelId, ...fields, amountIn: instruction.amountIn, signature: ticket.signature }, now));
+      const nextFrame: PacketFrame = { type: "packet", pathKey: instruction.nextPathKey, onion: instruction.nextOnion, ticket: undefined };
+      // The next hop's ticket is issued only when the packet can leave (after its mixing delay, once a link to
+      // the next hop is there), so that tickets reach the next hop in index order and no index is spent on a
+      // packet that never left. Without a delay and with the link up, that is now: the ticket is then
+      // committed with the incoming one, in the same transaction.
+      const delay = isExit ? 0 : sampleMixingDelay(d.config.meanDelayMs, d.config.maxDelayMs, d.random);
+      let leavesNow: { downstream: Link; outgoing: OutgoingTicket } | undefined;
+      if (next && instruction.outgoing) {
+        const downstream = delay === 0 ? d.network.linkToPeer(peerIdString(next.peerId)) : undefined;
+        if (downstream && !downstream.closed) {
+          const issued = this.#issue(next, instruction.outgoing);
+          if (!issued.ok) {
+            this.#drop("no_outgoing_channel", issued.detail);
+            this.#nack(link, ticket.challenge, NackReason.overloaded);
+            return;
+          }
+          leavesNow = { downstream, outgoing: issued };
+          writes.push(issued.write);
+        } else if (d.outgoing.spendable(next.node) < instruction.outgoing.amount) {
+          d.wantChannel(next.node);
+          this.#drop("no_outgoing_channel", `outgoing channel to ${next.node} cannot pay ${instruction.outgoing.amount}`);
           this.#nack(link, ticket.challenge, NackReason.overloaded);
           return;
         }
-        leavesNow = { downstream, outgoing: issued };
-        writes.push(issued.write);
-      } else if (d.outgoing.spendable(next.node) < instruction.outgoing.amount) {
-        d.wantChannel(next.node);
-        this.#drop("no_outgoing_channel", `outgoing channel to ${next.node} cannot pay ${instruction.outgoing.amount}`);
-        this.#nack(link, ticket.challenge, NackReason.overloaded);
+      }
+      if (isExit) {
+        const stored = d.mailbox.put(
+          { recipient: instruction.nextNodeId, frame: encodeFrame(nextFrame), challengeIn: instruction.incomingChallenge, upstream: link.peer, ackSecret: instruction.ackSecret },
+          now,
+        );
+        if (!stored.ok) {
+          this.#drop("mailbox_full");
+          this.#nack(link, ticket.challenge, NackReason.overloaded);
+          return;
+        }
+        writes.push(stored.write);
+      }
+      try {
+        await d.store.commit(() => writes.forEach((w) => w()));
+      } catch (error) {
+        this.#drop("store_error", (error as Error).message);
         return;
       }
-    }
-    if (isExit) {
-      const stored = d.mailbox.put(
-        { recipient: instruction.nextNodeId, frame: encodeFrame(nextFrame), challengeIn: instruction.incomingChallenge, upstream: link.peer, ackSecret: instruction.ackSecret },
-        now,
-      );
-      if (!stored.ok) {
-        this.#drop("mailbox_full");
-        this.#nack(link, ticket.challenge, NackReason.overloaded);
+      d.metrics.ticketsAccepted.inc();
+      link.send({ type: "ack", ackSecret: instruction.ackSecret });
+      d.metrics.acksSent.inc();
+
+      const circuit: Circuit = {
+        upstream: link,
+        payer,
+        channelId,
+        epoch: ticket.epoch,
+        index: ticket.index,
+        cumulative: ticket.cumulative,
+        amountIn: instruction.amountIn,
+        amountOut,
+        // A copy: from a crypto worker, the instruction's bytes are views into one buffer per batch of packets.
+        ackSecret: instruction.ackSecret.slice(),
+        nextHop: next?.node,
+        outgoingChallenge: instruction.outgoing ? hex(instruction.outgoing.challenge) : undefined,
+        forwardedAt: 0,
+        state: "forwarding",
+        timer: undefined,
+      };
+      const key = hex(instruction.incomingChallenge);
+      this.#circuits.set(key, circuit, now);
+      if (circuit.outgoingChallenge) this.#byOutgoing.set(circuit.outgoingChallenge, key, now);
+
+      if (isExit) {
+        d.metrics.mailboxStored.inc();
+        const recipient = d.network.recipientLink(hex(instruction.nextNodeId));
+        if (recipient) {
+          recipient.send(nextFrame);
+          d.metrics.packetsOut.inc({ to: "recipient" });
+        }
+        d.metrics.hopLatency.observe((performance.now() - received) / 1000);
         return;
       }
-      writes.push(stored.write);
-    }
-    try {
-      await d.store.commit(() => writes.forEach((w) => w()));
-    } catch (error) {
-      this.#drop("store_error", (error as Error).message);
-      return;
-    }
-    d.metrics.ticketsAccepted.inc();
-    link.send({ type: "ack", ackSecret: instruction.ackSecret });
-    d.metrics.acksSent.inc();
-
-    const circuit: Circuit = {
-      upstream: link,
-      payer,
-      channelId,
-      epoch: ticket.epoch,
-      index: ticket.index,
-      cumulative: ticket.cumulative,
-      amountIn: instruction.amountIn,
-      amountOut,
-      // A copy: from a crypto worker, the instruction's bytes are views into one buffer per batch of packets.
-      ackSecret: instruction.ackSecret.slice(),
-      nextHop: next?.node,
-      outgoingChallenge: instruction.outgoing ? hex(instruction.outgoing.challenge) : undefined,
-      forwardedAt: 0,
-      state: "forwarding",
-      timer: undefined,
-    };
-    const key = hex(instruction.incomingChallenge);
-    this.#circuits.set(key, circuit, now);
-    if (circuit.outgoingChallenge) this.#byOutgoing.set(circuit.outgoingChallenge, key, now);
-
-    if (isExit) {
-      d.metrics.mailboxStored.inc();
-      const recipient = d.network.recipientLink(hex(instruction.nextNodeId));
-      if (recipient) {
-        recipient.send(nextFrame);
-        d.metrics.packetsOut.inc({ to: "recipient" });
+      if (leavesNow) {
+        this.#forward(key, circuit, leavesNow.downstream, nextFrame, leavesNow.outgoing, performance.now() - received);
+        return;
       }
-      d.metrics.hopLatency.observe((performance.now() - received) / 1000);
-      return;
-    }
-    if (leavesNow) {
-      this.#forward(key, circuit, leavesNow.downstream, nextFrame, leavesNow.outgoing, performance.now() - received);
-      return;
-    }
 
-    // 6. Mix, then forward.
-    const processing = performance.now() - received;
-    this.#inFlight++;
-    if (delay > 0) {
-      this.#mixing++;
-      d.metrics.queueDepth.set({ queue: "mixing" }, this.#mixing);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      this.#mixing--;
-      d.metrics.queueDepth.set({ queue: "mixing" }, this.#mixing);
-    }
-    const sendStarted = performance.now();
-    let downstream: Link;
-    try {
-      downstream = d.network.linkToPeer(peerIdString(next!.peerId)) ?? (await d.network.linkToRelay(next!));
-    } catch (error) {
+      // 6. Mix, then forward.
+      const processing = performance.now() - received;
+      this.#inFlight++;
+      if (delay > 0) {
+        this.#mixing++;
+        d.metrics.queueDepth.set({ queue: "mixing" }, this.#mixing);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        this.#mixing--;
+        d.metrics.queueDepth.set({ queue: "mixing" }, this.#mixing);
+      }
+      const sendStarted = performance.now();
+      let downstream: Link;
+      try {
+        downstream = d.network.linkToPeer(peerIdString(next!.peerId)) ?? (await d.network.linkToRelay(next!));
+      } catch (error) {
+        this.#inFlight--;
+        this.#fail(key, circuit, "link_unavailable", (error as Error).message);
+        return;
+      }
+      // Commit the next hop's ticket before the packet leaves: a reveal for it must be honoured even after a
+      // crash, and its index must never be reused.
+      const outgoingTicket = this.#issue(next!, instruction.outgoing!);
+      if (!outgoingTicket.ok) {
+        this.#inFlight--;
+        this.#fail(key, circuit, "no_outgoing_channel", outgoingTicket.detail);
+        return;
+      }
+      try {
+        await d.store.commit(outgoingTicket.write);
+      } catch (error) {
+        this.#inFlight--;
+        this.#fail(key, circuit, "store_error", (error as Error).message);
+        return;
+      }
       this.#inFlight--;
-      this.#fail(key, circuit, "link_unavailable", (error as Error).message);
-      return;
+      this.#forward(key, circuit, downstream, nextFrame, outgoingTicket, processing + (performance.now() - sendStarted));
+    } finally {
+      replay.release();
     }
-    // Commit the next hop's ticket before the packet leaves: a reveal for it must be honoured even after a
-    // crash, and its index must never be reused.
-    const outgoingTicket = this.#issue(next!, instruction.outgoing!);
-    if (!outgoingTicket.ok) {
-      this.#inFlight--;
-      this.#fail(key, circuit, "no_outgoing_channel", outgoingTicket.detail);
-      return;
-    }
-    try {
-      await d.store.commit(outgoingTicket.write);
-    } catch (error) {
-      this.#inFlight--;
-      this.#fail(key, circuit, "store_error", (error as Error).message);
-      return;
-    }
-    this.#inFlight--;
-    this.#forward(key, circuit, downstream, nextFrame, outgoingTicket, processing + (performance.now() - sendStarted));
   }
 
   /**
@@ -808,6 +818,8 @@ export class PacketPipeline {
     upstream.send({ type: "receipt", ackSecret: circuit.ackSecret, recipientAckSecret: recipientAck });
     d.metrics.receiptsRelayed.inc();
     this.#circuits.delete(key);
+    // A NACK for it could only find a circuit that is gone; without this the entry would wait out its TTL.
+    if (circuit.outgoingChallenge) this.#byOutgoing.delete(circuit.outgoingChallenge);
   }
 
   /**
