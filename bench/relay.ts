@@ -33,7 +33,8 @@
  * process's, from /proc; its counters from its /metrics.
  *
  * Environment: STEP_SECONDS (default 4), LATENCY_SECONDS (default 8), SINK_MODE (full | ack),
- * BENCH_RATES=800,900 (open-loop rates to try instead of the search), BENCH_PROFILE=1 (R runs with
+ * BENCH_RATES=800,900 (open-loop rates to try instead of the search), LATENCY_RATE=n (measure latency at n/s instead
+ * of half the highest sustained rate: for A/B comparisons of the same load), BENCH_PROFILE=1 (R runs with
  * --cpu-prof; the profile and that run's JSON go to $TMPDIR/sotto-bench-relay-profile/, summarise with
  * `node bench/relay/profile.ts <file>`), BENCH_DEBUG=1 (per-packet times of every phase to $TMPDIR), BENCH_RELAY_LOG=<file>
  * (R's relay.log is copied there before the network directory is removed). Only a run with
@@ -60,6 +61,7 @@ const LATENCY_SECONDS = Number(process.env.LATENCY_SECONDS ?? "8");
 const SINK_MODE = (process.env.SINK_MODE ?? "full") as "full" | "ack";
 const PROFILE = process.env.BENCH_PROFILE === "1";
 const FIXED_RATES = process.env.BENCH_RATES?.split(",").map(Number).filter((n) => n > 0);
+const LATENCY_RATE = Number(process.env.LATENCY_RATE ?? "") > 0 ? Number(process.env.LATENCY_RATE) : undefined;
 const TARGET_RATE = 2000;
 const TARGET_P50_MS = 2;
 const TARGET_P99_MS = 10;
@@ -450,7 +452,7 @@ async function main() {
 
   // Latency at half of it, through R and straight to the sink (baseline), after R recovered from the overload.
   await sleep(3000);
-  const latencyRate = Math.max(100, Math.round((maxRate || capacity) / 2 / 50) * 50);
+  const latencyRate = LATENCY_RATE ?? Math.max(100, Math.round((maxRate || capacity) / 2 / 50) * 50);
   const viaRelay = await openPhase(`latency via R at ${latencyRate}/s`, latencyRate, LATENCY_SECONDS, "always");
   await waitForQuiet();
   const baseCount = Math.round(latencyRate * LATENCY_SECONDS);
@@ -605,7 +607,7 @@ async function main() {
   };
   // Only a default run writes bench/results/relay.json; a profiled run (the profiler costs R ~10 %) or one with
   // other settings writes next to its profile or to $TMPDIR.
-  const canonical = !PROFILE && SINK_MODE === "full" && !FIXED_RATES && !process.env.STEP_SECONDS && !process.env.LATENCY_SECONDS;
+  const canonical = !PROFILE && SINK_MODE === "full" && !FIXED_RATES && !LATENCY_RATE && !process.env.STEP_SECONDS && !process.env.LATENCY_SECONDS;
   const file = canonical ? join(here, "results", "relay.json") : PROFILE ? join(profileDir, "relay-profiled.json") : join(tmpdir(), `bench-relay-${SINK_MODE}-${Date.now()}.json`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(out, (_k, v) => (typeof v === "number" && !Number.isInteger(v) ? Number(v.toFixed(3)) : v), 2)}\n`);
