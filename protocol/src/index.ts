@@ -113,6 +113,8 @@ export {
 // Crypto back-ends
 export type { CryptoBackend } from "./crypto/backend.ts";
 export { portableBackend } from "./crypto/portableBackend.ts";
+export { createPresignatures, signWithPresignature } from "./crypto/presign.ts";
+export type { Presignature } from "./crypto/presign.ts";
 
 // Bytes and addresses
 export { concatBytes, constantTimeEqual, equalBytes, fromHex, toHex } from "./utils/bytes.ts";

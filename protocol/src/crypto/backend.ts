@@ -23,6 +23,8 @@ export interface CryptoBackend {
   uncompressPublicKey(publicKey: Uint8Array): Uint8Array;
   /** `privateKey · tweak mod n` (new array; inputs untouched). Both in [1, n-1]. */
   privateKeyMul(privateKey: Uint8Array, tweak: Uint8Array): Uint8Array;
+  /** `privateKey + tweak mod n` (new array; inputs untouched). `privateKey` in [1, n-1], `tweak` in [0, n-1]; a zero sum throws. */
+  privateKeyAdd(privateKey: Uint8Array, tweak: Uint8Array): Uint8Array;
   /** A valid compressed point (prefix 02/03, on the curve). */
   isValidPublicKey(publicKey: Uint8Array): boolean;
   /** A scalar in [1, n-1]. */

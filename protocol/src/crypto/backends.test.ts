@@ -80,6 +80,7 @@ describe("portable and native back-ends agree", () => {
         same((be) => be.ecdh(A, b));
         same((be) => be.publicKeyMul(A, b));
         same((be) => be.privateKeyMul(a, b));
+        same((be) => be.privateKeyAdd(a, b));
         same((be) => be.uncompressPublicKey(A));
         expect(native.isValidPublicKey(A)).toBe(true);
         // ECDH is symmetric: SHA256(b·A) = SHA256(a·B).
@@ -136,6 +137,11 @@ describe("portable and native back-ends agree", () => {
     sameError((be) => be.publicKeyMul(notOnCurve, key(1)));
     sameError((be) => be.publicKeyMul(G, order));
     sameError((be) => be.privateKeyMul(key(1), zero));
+    sameError((be) => be.privateKeyAdd(key(1), order));
+    sameError((be) => be.privateKeyAdd(zero, key(1)));
+    // 1 + (n − 1) ≡ 0: no scalar.
+    sameError((be) => be.privateKeyAdd(encodeUint(1n, 32), encodeUint(CURVE_ORDER - 1n, 32)));
+    expect(native.privateKeyAdd(key(1), zero)).toEqual(key(1));
     sameError((be) => be.publicKeyFromPrivate(order));
     sameError((be) => be.ecdsaRecover(key(7), new Uint8Array(65)));
     expect(() => native.ecdh(notOnCurve, key(1))).toThrow(InvalidPublicKeyError);

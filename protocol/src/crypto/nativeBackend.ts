@@ -19,11 +19,12 @@ import {
   NativeBackendUnavailableError,
 } from "../errors.ts";
 import type { CryptoBackend } from "./backend.ts";
-import { checkCompactSignature, hasCompressedPointShape, isValidScalar, parseRecoverableSignature } from "./scalars.ts";
+import { checkCompactSignature, hasCompressedPointShape, isReducedScalar, isValidScalar, parseRecoverableSignature } from "./scalars.ts";
 
 interface Secp256k1Binding {
   privateKeyVerify(key: Uint8Array): boolean;
   privateKeyTweakMul(key: Uint8Array, tweak: Uint8Array): Uint8Array;
+  privateKeyTweakAdd(key: Uint8Array, tweak: Uint8Array): Uint8Array;
   publicKeyVerify(key: Uint8Array): boolean;
   publicKeyCreate(key: Uint8Array, compressed?: boolean): Uint8Array;
   publicKeyConvert(key: Uint8Array, compressed?: boolean): Uint8Array;
@@ -185,6 +186,16 @@ export function createNativeBackend(options: NativeBackendOptions = {}): CryptoB
       checkScalar(tweak, "tweak");
       // The binding multiplies in place: work on a copy (`Buffer#slice` would be a view, so copy explicitly).
       return secp.privateKeyTweakMul(new Uint8Array(privateKey), tweak);
+    },
+
+    privateKeyAdd(privateKey, tweak) {
+      checkScalar(privateKey, "private key");
+      if (!isReducedScalar(tweak)) throw new InvalidPrivateKeyError({ what: "tweak" });
+      try {
+        return secp.privateKeyTweakAdd(new Uint8Array(privateKey), tweak);
+      } catch (cause) {
+        throw new InvalidPrivateKeyError({ what: "sum", cause });
+      }
     },
 
     isValidPublicKey(publicKey) {

@@ -12,7 +12,7 @@ import {
 } from "../errors.ts";
 import { decodeUint, encodeUint } from "../utils/bytes.ts";
 import type { CryptoBackend } from "./backend.ts";
-import { CURVE_ORDER, checkCompactSignature, hasCompressedPointShape, isValidScalar, parseRecoverableSignature } from "./scalars.ts";
+import { CURVE_ORDER, checkCompactSignature, hasCompressedPointShape, isReducedScalar, isValidScalar, parseRecoverableSignature } from "./scalars.ts";
 
 const Point = secp256k1.Point;
 type NoblePoint = ReturnType<typeof Point.fromBytes>;
@@ -68,6 +68,14 @@ export const portableBackend: CryptoBackend = {
     const product = (scalar(privateKey, "private key") * scalar(tweak, "tweak")) % CURVE_ORDER;
     // n is prime and both factors are in [1, n-1], so the product is never 0.
     return encodeUint(product, 32);
+  },
+
+  privateKeyAdd(privateKey, tweak) {
+    const a = scalar(privateKey, "private key");
+    if (!isReducedScalar(tweak)) throw new InvalidPrivateKeyError({ what: "tweak" });
+    const sum = (a + decodeUint(tweak)) % CURVE_ORDER;
+    if (sum === 0n) throw new InvalidPrivateKeyError({ what: "sum" });
+    return encodeUint(sum, 32);
   },
 
   isValidPublicKey(publicKey) {

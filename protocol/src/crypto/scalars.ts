@@ -34,6 +34,11 @@ export function isValidScalar(bytes: Uint8Array): boolean {
   return any !== 0 && lessThan(bytes, 0, ORDER_BYTES);
 }
 
+/** A 32-byte big-endian integer in [0, n-1] (a scalar that may be zero, e.g. a tweak or a digest mod n). */
+export function isReducedScalar(bytes: Uint8Array): boolean {
+  return bytes instanceof Uint8Array && bytes.length === 32 && lessThan(bytes, 0, ORDER_BYTES);
+}
+
 /** Cheap structural check of a compressed point (prefix, x < p); the curve check is the back-end's. */
 export function hasCompressedPointShape(bytes: Uint8Array): boolean {
   if (!(bytes instanceof Uint8Array) || bytes.length !== 33) return false;

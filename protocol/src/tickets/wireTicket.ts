@@ -1,6 +1,7 @@
 import type { CryptoBackend } from "../crypto/backend.ts";
 import { ADDRESS_SIZE, ECDSA_SIGNATURE_SIZE, HASH_SIZE, TICKET_WIRE_SIZE } from "../constants.ts";
 import { InvalidLengthError, TicketMismatchError, asProtocolError } from "../errors.ts";
+import { type Presignature, signWithPresignature } from "../crypto/presign.ts";
 import { parseRecoverableSignature } from "../crypto/scalars.ts";
 import { type AddressHex, addressFromHex, privateKeyToAddress, publicKeyToAddress } from "../utils/address.ts";
 import { ByteReader, encodeUint, equalBytes, isAllZero } from "../utils/bytes.ts";
@@ -77,9 +78,11 @@ export type SignTicketParameters = {
   payer?: Uint8Array | undefined;
   /** keccak256(abi.encode(payer, payee)); computed when omitted (pass a cached one on hot paths). */
   channelId?: Uint8Array | undefined;
+  /** Sign with this prepared nonce (used once, then dropped by the caller) instead of RFC 6979: see presign.ts. */
+  presignature?: Presignature | undefined;
 };
 
-/** Signs a ticket (EIP-712, deterministic ECDSA) and returns it in wire form. */
+/** Signs a ticket (EIP-712; deterministic ECDSA unless a presignature is given) and returns it in wire form. */
 export function signTicket(backend: CryptoBackend, p: SignTicketParameters): WireTicket {
   const payer = p.payer ?? privateKeyToAddress(backend, p.privateKey);
   const ticket: Ticket = {
@@ -89,7 +92,8 @@ export function signTicket(backend: CryptoBackend, p: SignTicketParameters): Wir
     index: p.index,
     challenge: p.challenge,
   };
-  const signature = backend.ecdsaSign(hashTicket(backend, p.domain, ticket), p.privateKey);
+  const digest = hashTicket(backend, p.domain, ticket);
+  const signature = p.presignature ? signWithPresignature(backend, digest, p.privateKey, p.presignature) : backend.ecdsaSign(digest, p.privateKey);
   return { payer, epoch: p.epoch, cumulative: p.cumulative, index: p.index, challenge: p.challenge.slice(), signature };
 }
 

@@ -63,4 +63,26 @@ describe.each([0, 1])("packet crypto with %i worker(s)", (workers) => {
     expect(() => verifyTicket(native, { domain: keys.ticketDomain, ticket, payee, expectedChallenge: challenge })).not.toThrow();
     expect(ticket).toMatchObject({ epoch: 2n, cumulative: 9n, index: 4n });
   });
+
+  it("signs with presignatures while it has them (workers), and the usual way once they run out", async () => {
+    const payee = privateKeyToAddress(native, key(0x62));
+    const request = { payee: toHex(payee, true), channelId: computeChannelId(native, keys.nodeAddress, payee), epoch: 2n, cumulative: 9n, challenge: key(0x78) };
+    if (workers > 0) {
+      const started = Date.now();
+      while (crypto.presignatures < 256 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 10));
+      expect(crypto.presignatures).toBeGreaterThanOrEqual(256);
+    } else {
+      expect(crypto.presignatures).toBe(0);
+    }
+    // More than are ready: the first ones use presignatures (a fresh nonce each), the rest sign deterministically.
+    const signatures = new Set<string>();
+    for (let i = 0; i < 2_000; i++) {
+      const ticket = crypto.sign({ ...request, index: 5n });
+      expect(() => verifyTicket(native, { domain: keys.ticketDomain, ticket, payee, expectedChallenge: request.challenge })).not.toThrow();
+      signatures.add(toHex(ticket.signature));
+    }
+    // Inline every signature of the same ticket is the RFC 6979 one; with workers, each presignature gave another.
+    if (workers === 0) expect(signatures.size).toBe(1);
+    else expect(signatures.size).toBeGreaterThan(256);
+  });
 });
