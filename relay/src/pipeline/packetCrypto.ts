@@ -228,6 +228,7 @@ class WorkerPacketCrypto implements PacketCrypto {
   }
 
   async close(): Promise<void> {
+    for (const presignature of this.#presignatures) presignature.kInverse.fill(0);
     this.#presignatures = [];
     await Promise.all(this.#workers.map(({ worker }) => worker.terminate()));
     for (const pending of this.#pending.values()) pending.reject(new Error("packet crypto closed"));
