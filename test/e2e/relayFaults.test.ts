@@ -132,6 +132,20 @@ describe("relay faults and attacks (relay processes, real libp2p and chain)", ()
     await waitFor(() => metric(r1, "sotto_tickets_rejected_total", { reason: "insufficient_balance" }), (n) => n === rejectedBefore + 1, "the refusal of a ticket for 1,000");
   }, 60_000);
 
+  it("reads a payer's channel again before refusing a ticket of a newer epoch: a send right after the channel was closed and reopened", async () => {
+    // Relay 1 still knows the channel in its old epoch; the sender closes it, reopens it (epoch + 1) and sends.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const oldEpoch = sender.epoch;
+    await sender.reopen(100n);
+    expect(sender.epoch).toBeGreaterThan(oldEpoch);
+    const rejectedBefore = await metric(r1, "sotto_tickets_rejected_total", { reason: "wrong_epoch" });
+    const { frame, built } = sender.build([r1, r2], offlineRecipient(r3).path);
+    sender.send(frame);
+    const expected = hex(built.hops[1]!.ackSecret);
+    await waitFor(() => sender.framesOfType("reveal").some((r) => hex(r.response) === expected), (found) => found, "the reveal of the new epoch's first ticket");
+    expect(await metric(r1, "sotto_tickets_rejected_total", { reason: "wrong_epoch" })).toBe(rejectedBefore);
+  }, 60_000);
+
   it("protects the admin API of a running relay", async () => {
     const res = await fetch(`${r1.apiUrl}/v1/status`);
     expect(res.status).toBe(401);

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Libp2p } from "libp2p";
 import type { Address, Hex } from "viem";
-import { fundChannel, getChannel } from "#contracts";
+import { fundChannel, getChannel, sendContractTransaction } from "#contracts";
+import { paymentChannelsAbi } from "#contracts/generated";
 import { multiaddr } from "@multiformats/multiaddr";
 import { LINK_PROTOCOL, Link, LinkManager } from "#net";
 import { createHost } from "#net/node";
@@ -89,6 +90,23 @@ export class RawSender {
   async topUp(amount: bigint): Promise<void> {
     await this.#net.devnet.fund(this.address, { tokens: amount });
     await fundChannel(this.#net.devnet.publicClient, this.#net.devnet.wallet(this.key), { contracts: this.#net.devnet.contracts, payee: this.#entry.node, amount });
+  }
+
+  /**
+   * Closes the channel on chain (announce, wait out the notice period on the devnet's clock, finalize: the
+   * channel's epoch moves on) and funds it again with `deposit`; tickets start over in the new epoch.
+   */
+  async reopen(deposit: bigint): Promise<void> {
+    const { publicClient, contracts } = this.#net.devnet;
+    const wallet = this.#net.devnet.wallet(this.key);
+    const call = (functionName: "initiateClose" | "finalizeClose") =>
+      sendContractTransaction(publicClient, wallet, { address: contracts.channels, abi: paymentChannelsAbi, functionName, args: [this.#entry.node] });
+    await call("initiateClose");
+    await this.#net.devnet.increaseTime(Number(await publicClient.readContract({ address: contracts.channels, abi: paymentChannelsAbi, functionName: "noticePeriod" })) + 1);
+    await call("finalizeClose");
+    await this.topUp(deposit);
+    this.epoch = (await getChannel(publicClient, { channels: contracts.channels, payer: this.address, payee: this.#entry.node })).epoch;
+    this.#confirmed = 0n;
   }
 
   async connect(): Promise<void> {

@@ -171,7 +171,7 @@ export class PacketPipeline {
   readonly #outgoingChannelIds = new Map<string, Uint8Array>();
   /** Payers recently found to have no channel (negative cache, bounded). */
   readonly #unknownPayers = new ExpiringMap<string, true>({ ttlMs: 5_000, maxSize: 10_000 });
-  /** Payers whose channel was read again because a ticket outran its balance (one read per payer every 2 s). */
+  /** Payers whose channel was read again because a ticket outran what the relay knew of it (one read per payer every 2 s). */
   readonly #reread = new ExpiringMap<string, true>({ ttlMs: 2_000, maxSize: 10_000 });
   readonly #payerLookups = new Map<string, Promise<void>>();
   /** Delivery receipts (by incoming challenge) whose writes are not committed yet. */
@@ -199,6 +199,13 @@ export class PacketPipeline {
       this.#payerLookups.set(payer, lookup);
     }
     return lookup;
+  }
+
+  /** Whether a fresher view of the channel could turn this refusal into an acceptance. */
+  #chainMayHaveMoved(reason: string, channelId: string, ticketEpoch: bigint): boolean {
+    if (reason === "insufficient_balance") return true;
+    const known = this.#d.incoming.get(channelId)?.ledger.epoch;
+    return reason === "wrong_epoch" && known !== undefined && ticketEpoch > known;
   }
 
   /** Packets accepted but not yet handed to the next hop (mixing or awaiting a link). */
@@ -416,9 +423,10 @@ export class PacketPipeline {
       const fields = { epoch: ticket.epoch, cumulative: ticket.cumulative, index: ticket.index, challenge: hex(ticket.challenge) };
       const expected = { challenge: hex(instruction.incomingChallenge), amountIn: instruction.amountIn };
       let check = d.incoming.check(channelId, fields, expected);
-      if (!check.ok && check.reason === "insufficient_balance" && inbound.signatureOk && !this.#reread.has(payer, now)) {
-        // The payer may have topped the channel up since the last chain poll (a client tops up, then sends at
-        // once): read the channel again before refusing. Later packets of this payer wait on the same read.
+      if (!check.ok && inbound.signatureOk && this.#chainMayHaveMoved(check.reason, channelId, ticket.epoch) && !this.#reread.has(payer, now)) {
+        // The payer may have topped the channel up, or reopened it in a new epoch, since the last chain poll
+        // (a client does that, then sends at once): read the channel again before refusing. Later packets of
+        // this payer wait on the same read.
         this.#reread.set(payer, true, now);
         await this.#lookupPayer(payer);
         check = d.incoming.check(channelId, fields, expected);
