@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { packBytes } from "./packBytes.ts";
@@ -133,6 +134,7 @@ class WorkerPacketCrypto implements PacketCrypto {
   /** Prepared nonces, each used for one signature and dropped; never persisted. */
   #presignatures: Presignature[] = [];
   #refilling = false;
+  #closed = false;
 
   get pending(): number {
     return this.#pending.size;
@@ -167,7 +169,7 @@ class WorkerPacketCrypto implements PacketCrypto {
   }
 
   #refill(): void {
-    if (this.#refilling) return;
+    if (this.#refilling || this.#closed) return;
     this.#refilling = true;
     this.#call<Presignature[]>(this.#workers[0]!, { presignatures: PRESIGNATURES_BATCH })
       .then((batch) => void this.#presignatures.push(...batch))
@@ -228,9 +230,20 @@ class WorkerPacketCrypto implements PacketCrypto {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     for (const presignature of this.#presignatures) presignature.kInverse.fill(0);
     this.#presignatures = [];
-    await Promise.all(this.#workers.map(({ worker }) => worker.terminate()));
+    // Each worker ends between two requests (see packetCryptoWorker.ts); one that does not within a second is terminated.
+    await Promise.all(
+      this.#workers.map(async ({ worker }) => {
+        const exited = once(worker, "exit").catch(() => undefined);
+        worker.postMessage("stop");
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<void>((resolve) => (timer = setTimeout(() => void worker.terminate().finally(resolve), 1_000)));
+        await Promise.race([exited, late]);
+        clearTimeout(timer);
+      }),
+    );
     for (const pending of this.#pending.values()) pending.reject(new Error("packet crypto closed"));
     this.#pending.clear();
   }

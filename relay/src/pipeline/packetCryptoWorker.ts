@@ -19,7 +19,11 @@ const reply = (replies: CryptoWorkerReply[]) => {
   parentPort!.postMessage(packed.message, [packed.buffer]);
 };
 
+/** Set by "stop": no more presignatures are started, so the thread ends between two native calls. */
+let stopping = false;
+
 function presign(id: number, count: number, made: Presignature[] = []): void {
+  if (stopping) return;
   try {
     made.push(...createPresignatures(backend, Math.min(CHUNK, count - made.length), random));
   } catch (error) {
@@ -30,7 +34,14 @@ function presign(id: number, count: number, made: Presignature[] = []): void {
   else reply([{ id, result: made }]);
 }
 
-parentPort!.on("message", (batch: CryptoWorkerRequest[]) => {
+parentPort!.on("message", (batch: CryptoWorkerRequest[] | "stop") => {
+  if (batch === "stop") {
+    // Ending on its own, with nothing in flight: a terminate() that lands inside the secp256k1 add-on can abort
+    // the whole process (node-addon-api cannot throw into a terminating thread).
+    stopping = true;
+    parentPort!.close();
+    return;
+  }
   const replies: CryptoWorkerReply[] = [];
   for (const request of batch) {
     if ("presignatures" in request) {
