@@ -21,6 +21,7 @@ import { cryptoRandom } from "./pipeline/mixingDelay.ts";
 import { createPacketCrypto, defaultCryptoWorkers, type PacketCrypto } from "./pipeline/packetCrypto.ts";
 import { PacketPipeline } from "./pipeline/packetPipeline.ts";
 import { ReplayCache } from "./pipeline/replayCache.ts";
+import { youngGenerationMiB, youngGenerationWarning } from "./runtime/youngGeneration.ts";
 import { SettlementManager } from "./settlement/settlementManager.ts";
 import { Store } from "./store/store.ts";
 import { IncomingBook } from "./tickets/incomingBook.ts";
@@ -261,6 +262,8 @@ export class Relay {
 
     this.api = createAdminApi({ token: config.api.token, backend: this.#adminBackend(), metrics: this.metrics });
     this.apiUrl = await this.api.listen({ host: config.api.host, port: config.api.port });
+    const heapWarning = youngGenerationWarning();
+    if (heapWarning !== undefined) logger.warn({ youngGenerationMiB: youngGenerationMiB() }, heapWarning);
     if (config.faults.dropRate > 0) logger.warn({ dropRate: config.faults.dropRate }, "fault injection on: this relay drops packets on purpose (faults.dropRate)");
     logger.info({ node: this.address, peerId: this.peerId, addrs: this.host.getMultiaddrs().map(String), api: this.apiUrl }, "relay started");
   }
@@ -322,6 +325,7 @@ export class Relay {
         replayTagsInFlight: this.replay.inFlight,
         relaysKnown: this.follower.relays.length,
         registered: this.follower.relayByNode(this.address) !== undefined,
+        youngGenerationMiB: youngGenerationMiB(),
       }),
       peers: () => this.host.getConnections().map((c) => ({ peer: c.remotePeer.toString(), addr: c.remoteAddr.toString(), direction: c.direction })),
       channels: () => ({

@@ -6,6 +6,7 @@ import { LinkManager } from "#net";
 import { createHost } from "#net/node";
 import { buildPacket, createRecipientPath, createSubscribe, hashTicketDomain, processPacket, signTicket, type Frame } from "#protocol";
 import { getNativeBackend } from "#protocol/native";
+import { YOUNG_GENERATION_MIB } from "#relay";
 import { startLocalNetwork, type LocalNetwork } from "../../cli/src/devnet/localNetwork.ts";
 import { waitFor } from "../support/waitFor.ts";
 
@@ -87,8 +88,10 @@ describe("a packet across three relays (relay processes, real libp2p and chain)"
     expect(hex(backend.keccak256(receipt.recipientAckSecret))).toBe(hex(built.receiptChallenge));
     await waitFor(() => r3.admin<{ messages: number }>("/v1/mailbox"), (m) => m.messages === 0, "the delivered message leaving the mailbox");
     // Nothing stays in memory for it: each relay freed its circuit once the receipt passed (the exit as it sent it).
-    const statuses = await Promise.all([r1, r2, r3].map((r) => r.admin<{ circuits: number; outgoingChallenges: number; replayTagsInFlight: number }>("/v1/status")));
+    const statuses = await Promise.all([r1, r2, r3].map((r) => r.admin<{ circuits: number; outgoingChallenges: number; replayTagsInFlight: number; youngGenerationMiB: number }>("/v1/status")));
     expect(statuses.map((s) => [s.circuits, s.outgoingChallenges, s.replayTagsInFlight])).toEqual([[0, 0, 0], [0, 0, 0], [0, 0, 0]]);
+    // The devnet starts relay processes with RELAY_NODE_FLAGS, as bin/sotto does (V8 may grow it further).
+    for (const s of statuses) expect(s.youngGenerationMiB).toBeGreaterThanOrEqual(YOUNG_GENERATION_MIB);
 
     // Settle now: R1 redeems 3 from the sender, R2 redeems 2 from R1, R3 redeems 1 from R2.
     const settled = [];

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import type { Address, Hex } from "viem";
 import { fundChannel, registerRelay } from "#contracts";
-import { createKeyFile, createLogger, loadRelayConfig, peerIdHex, publicKeyFromPrivate, Relay, type RelayKeys } from "#relay";
+import { createKeyFile, createLogger, loadRelayConfig, peerIdHex, publicKeyFromPrivate, Relay, RELAY_NODE_FLAGS, type RelayKeys } from "#relay";
 import { startDevnet, type Devnet, type DevnetOptions } from "./devnet.ts";
 import { freePort } from "./freePort.ts";
 
@@ -209,7 +209,7 @@ function makeRelay(p: {
         return;
       }
       const log = createWriteStream(join(p.dir, "relay.log"), { flags: "a" });
-      const child = spawn(process.execPath, [cliEntry, "relay", "start", "--config", p.configPath], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [...RELAY_NODE_FLAGS, cliEntry, "relay", "start", "--config", p.configPath], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
       child.stderr!.pipe(log);
       handle.child = child;
       await new Promise<void>((ready, fail) => {

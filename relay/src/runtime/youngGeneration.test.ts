@@ -1,0 +1,34 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { RELAY_NODE_FLAGS, YOUNG_GENERATION_MIB } from "./youngGeneration.ts";
+
+const repoRoot = join(import.meta.dirname, "../../..");
+const moduleUrl = new URL("./youngGeneration.ts", import.meta.url).href;
+
+/** What a fresh Node process started with `flags` reports through this module. */
+function probe(flags: readonly string[]): { mib: number; warning: string | null } {
+  const script = `import(${JSON.stringify(moduleUrl)}).then((m) => console.log(JSON.stringify({ mib: m.youngGenerationMiB(), warning: m.youngGenerationWarning() ?? null })))`;
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return JSON.parse(execFileSync(process.execPath, [...flags, "--input-type=module", "-e", script], { env, encoding: "utf8" })) as { mib: number; warning: string | null };
+}
+
+describe("the relay's young generation", () => {
+  it("is what RELAY_NODE_FLAGS ask for, and a process started without them is told so", () => {
+    expect(probe(RELAY_NODE_FLAGS)).toEqual({ mib: YOUNG_GENERATION_MIB, warning: null });
+    const bare = probe([]);
+    expect(bare.mib).toBeLessThan(YOUNG_GENERATION_MIB);
+    expect(bare.warning).toContain(`node ${RELAY_NODE_FLAGS.join(" ")}`);
+  });
+
+  it("is passed by every way the README starts the CLI (bin/sotto, npm run sotto)", () => {
+    const execLine = readFileSync(join(repoRoot, "bin/sotto"), "utf8").split("\n").find((l) => l.startsWith("exec "));
+    const npmScript = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.sotto;
+    for (const flag of RELAY_NODE_FLAGS) {
+      expect(execLine?.split(/\s+/)).toContain(flag);
+      expect(npmScript?.split(/\s+/)).toContain(flag);
+    }
+  });
+});
