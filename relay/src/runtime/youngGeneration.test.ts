@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { RELAY_NODE_FLAGS, YOUNG_GENERATION_MIB } from "./youngGeneration.ts";
+import { EXTERNAL_MEMORY_FLAG, RELAY_NODE_FLAGS, YOUNG_GENERATION_MIB } from "./youngGeneration.ts";
 
 const repoRoot = join(import.meta.dirname, "../../..");
 const moduleUrl = new URL("./youngGeneration.ts", import.meta.url).href;
@@ -21,6 +21,9 @@ describe("the relay's young generation", () => {
     const bare = probe([]);
     expect(bare.mib).toBeLessThan(YOUNG_GENERATION_MIB);
     expect(bare.warning).toContain(`node ${RELAY_NODE_FLAGS.join(" ")}`);
+    const youngOnly = probe(RELAY_NODE_FLAGS.filter((flag) => flag !== EXTERNAL_MEMORY_FLAG));
+    expect(youngOnly.mib).toBe(YOUNG_GENERATION_MIB);
+    expect(youngOnly.warning).toContain(`without ${EXTERNAL_MEMORY_FLAG}`);
   });
 
   it("is passed by every way the README starts the CLI (bin/sotto, npm run sotto)", () => {
