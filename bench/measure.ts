@@ -29,6 +29,19 @@ export function procSample(pid: number): { cpuSeconds: number; rssMiB: number; h
   }
 }
 
+/**
+ * Time a thread spent running and runnable but waiting for a core, in seconds so far
+ * (/proc/<pid>/task/<tid>/schedstat; NaN where the kernel does not keep it). `tid` = `pid` is the main thread.
+ */
+export function threadSchedstat(pid: number, tid = pid): { runSeconds: number; waitSeconds: number } {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").trim().split(/\s+/).map(Number);
+    return { runSeconds: run! / 1e9, waitSeconds: wait! / 1e9 };
+  } catch {
+    return { runSeconds: Number.NaN, waitSeconds: Number.NaN };
+  }
+}
+
 /** Read and write system calls of a process so far (/proc/<pid>/io): sockets and SQLite's WAL writes alike. */
 export function procIo(pid: number): { syscr: number; syscw: number } {
   const io = readFileSync(`/proc/${pid}/io`, "utf8");

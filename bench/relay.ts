@@ -28,7 +28,10 @@
  * CLOCK_MONOTONIC (shared by all processes), through R and, as the baseline, straight from the generator to
  * the sink at the same rate; added latency per hop = the difference of the two distributions' percentiles.
  * R's own sotto_hop_latency_seconds (receive → handed to the next link, excluding libp2p) is reported
- * beside it. Finally R settles (POST /v1/settle, repeated while an automatic settlement is in flight) and the
+ * beside it, with what bounds it on this machine: how busy all cores were, how much of the time R's event-loop
+ * thread ran and how much it was ready but waiting for a core (/proc schedstat), and how late a probe process
+ * that only wakes every millisecond (bench/relay/schedProbe.ts) woke meanwhile. Finally R settles (POST
+ * /v1/settle, repeated while an automatic settlement is in flight) and the
  * chain must show exactly (packets sent) × amount settled. CPU (user+sys), syscalls and RSS are R's own
  * process's, from /proc; its counters from its /metrics.
  *
@@ -52,7 +55,7 @@ import { fundChannel, getChannel } from "#contracts";
 import { hashTicketDomain } from "#protocol";
 import { getNativeBackend } from "#protocol/native";
 import { startLocalNetwork, type LocalNetwork, type LocalRelay } from "../cli/src/devnet/localNetwork.ts";
-import { histogramQuantile, machineBusySeconds, metricByLabel, metricSum, percentile, procIo, procSample, scrape, type Metrics } from "./measure.ts";
+import { histogramQuantile, machineBusySeconds, metricByLabel, metricSum, percentile, procIo, procSample, scrape, threadSchedstat, type Metrics } from "./measure.ts";
 import { PACKET_FRAME_SIZE, TABLE_ENTRY } from "./relay/wire.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -132,6 +135,7 @@ const results = { phases: [] as Record<string, unknown>[], interrupted: [] as Re
 let net: LocalNetwork | undefined;
 let generator: Child | undefined;
 let sink: Child | undefined;
+let probe: Child | undefined;
 const workers: Worker[] = [];
 const workDir = join(tmpdir(), `sotto-bench-relay-${process.pid}`);
 mkdirSync(workDir, { recursive: true });
@@ -242,6 +246,7 @@ async function main() {
   };
 
   generator = await spawnChild("generator.ts", [], "generator");
+  probe = await spawnChild("schedProbe.ts", [], "probe");
   await generator.request("connect", { target: "relay", addr: R.multiaddr, peer: R.peerId });
   await generator.request("connect", { target: "sink", addr: S.multiaddr, peer: S.peerId });
   log("generator connected to R and to the sink");
@@ -263,15 +268,25 @@ async function main() {
   };
 
   type Run = { sent: number; first: number; startUs: number; endUs: number; stalls: number; stalledMs: number };
-  /** Runs one phase toward R and measures it. */
-  const phase = async (name: string, start: () => Promise<Run>, offered: number | null) => {
+  type ProbeStats = { wakeups: number; p50Ms: number; p99Ms: number; maxMs: number; over3Ms: number; over10Ms: number; totalLateMs: number };
+  /** Runs one phase toward R and measures it; with `probed`, the scheduling probe records its wake-up delays meanwhile. */
+  const phase = async (name: string, start: () => Promise<Run>, offered: number | null, probed = false) => {
     const m0 = await scrape(R);
     const p0 = procSample(relayPid);
     const io0 = procIo(relayPid);
-    const benchPids = [process.pid, generator!.proc.pid!, sink!.proc.pid!];
+    const benchPids = [process.pid, generator!.proc.pid!, sink!.proc.pid!, probe!.proc.pid!];
     const machine0 = machineBusySeconds({ interrupts: false }) - ownSeconds(benchPids) - p0.cpuSeconds;
+    const busy0 = machineBusySeconds({ interrupts: true });
+    const main0 = threadSchedstat(relayPid);
     const [g0, s0] = await Promise.all([generator!.request<GenStats>("stats"), sink!.request<SinkStats>("stats")]);
+    if (probed) await probe!.request("start");
     const run = await start();
+    const scheduling = probed ? await probe!.request<ProbeStats>("stats") : undefined;
+    const sendingSeconds = (run.endUs - run.startUs) / 1e6;
+    const machineBusy = (machineBusySeconds({ interrupts: true }) - busy0) / sendingSeconds / cpus().length;
+    const main1 = threadSchedstat(relayPid);
+    // R's event-loop thread: the share of the time it ran, and the share it was ready to run but had no core.
+    const relayMainThread = { running: (main1.runSeconds - main0.runSeconds) / sendingSeconds, waitingForCore: (main1.waitSeconds - main0.waitSeconds) / sendingSeconds };
     next = run.first + run.sent;
     const drained = await drain();
     const p1 = procSample(relayPid);
@@ -341,6 +356,10 @@ async function main() {
         hopLatencyP99Ms: histogramQuantile(m0, m1, "sotto_hop_latency_seconds", 0.99).seconds * 1000,
       },
       otherProcessesCores: otherCpuSeconds / activeSeconds,
+      /** Share of all cores busy while sending (every process, interrupts included). */
+      machineBusy,
+      relayMainThread,
+      ...(scheduling ? { schedulingProbe: scheduling } : {}),
       generatorCpuSeconds: (drained.g.cpu.user + drained.g.cpu.system - g0.cpu.user - g0.cpu.system) / 1e6,
       sinkCpuSeconds: (drained.s.cpu.user + drained.s.cpu.system - s0.cpu.user - s0.cpu.system) / 1e6,
       sorted,
@@ -377,7 +396,7 @@ async function main() {
   let repeatsLeft = 3;
   let quietBudgetMs = 30_000; // in all, so that a run stays within ~3 minutes
   const waitForQuiet = async () => {
-    const pids = [process.pid, generator!.proc.pid!, sink!.proc.pid!, relayPid];
+    const pids = [process.pid, generator!.proc.pid!, sink!.proc.pid!, probe!.proc.pid!, relayPid];
     const deadline = Date.now() + Math.min(15_000, quietBudgetMs);
     const started = Date.now();
     for (;;) {
@@ -391,12 +410,12 @@ async function main() {
       }
     }
   };
-  const openPhase = async (name: string, rate: number, seconds: number, repeatable: "no" | "if failed" | "always" = "if failed"): Promise<Phase> => {
+  const openPhase = async (name: string, rate: number, seconds: number, repeatable: "no" | "if failed" | "always" = "if failed", probed = false): Promise<Phase> => {
     for (let attempt = 0; ; attempt++) {
       const count = Math.round(rate * seconds);
       if (built < next + count) await build(next + count - built);
       if (repeatable !== "no") await waitForQuiet();
-      const result = await phase(name, () => generator!.request<Run>("open", { target: "relay", rate, durationMs: seconds * 1000, from: next }), rate);
+      const result = await phase(name, () => generator!.request<Run>("open", { target: "relay", rate, durationMs: seconds * 1000, from: next }), rate, probed);
       // A step that failed while other processes took CPU is repeated once (one that passed anyway stands); the
       // latency step is repeated once whenever they took CPU.
       const disturbed = result.otherProcessesCores > OTHER_LOAD_LIMIT && (repeatable === "always" || !result.sustained);
@@ -453,7 +472,7 @@ async function main() {
   // Latency at half of it, through R and straight to the sink (baseline), after R recovered from the overload.
   await sleep(3000);
   const latencyRate = LATENCY_RATE ?? Math.max(100, Math.round((maxRate || capacity) / 2 / 50) * 50);
-  const viaRelay = await openPhase(`latency via R at ${latencyRate}/s`, latencyRate, LATENCY_SECONDS, "always");
+  const viaRelay = await openPhase(`latency via R at ${latencyRate}/s`, latencyRate, LATENCY_SECONDS, "always", true);
   await waitForQuiet();
   const baseCount = Math.round(latencyRate * LATENCY_SECONDS);
   await sink.request("baseline", { count: baseCount });
@@ -482,6 +501,11 @@ async function main() {
     p99: histogramQuantile(viaRelay.m0, viaRelay.m1, "sotto_store_writes_held_seconds", 0.99),
   };
   log(`latency phase: R held its commits ${commitHolds.count} times for WAL rewinds, ${commitHolds.totalMs.toFixed(1)} ms in all (p99 bucket ${commitHolds.p99.bucket})`);
+  const probeStats = viaRelay.schedulingProbe!;
+  log(
+    `latency phase: the machine was ${(viaRelay.machineBusy * 100).toFixed(0)} % busy; R's event-loop thread ran ${(viaRelay.relayMainThread.running * 100).toFixed(0)} % of the time and waited for a core ${(viaRelay.relayMainThread.waitingForCore * 100).toFixed(0)} %; an idle probe process woke p50 ${probeStats.p50Ms.toFixed(2)} ms, p99 ${probeStats.p99Ms.toFixed(2)} ms, max ${probeStats.maxMs.toFixed(1)} ms late ` +
+      `(${probeStats.over3Ms} of ${probeStats.wakeups} wake-ups > 3 ms late, ${probeStats.over10Ms} > 10 ms)`,
+  );
 
   // Totals from R's own counters, then settlement.
   await sleep(1500); // let R's last writes and reveals settle
@@ -541,6 +565,11 @@ async function main() {
 
   // -------------------------------------------------------------------------------------------------------
   const steady = best ?? steps.sort((a, b) => b.deliveredRatePerSec - a.deliveredRatePerSec)[0]!;
+  // CPU per packet of everything on the path (R, generator, sink) at half rate against the max rate: at the
+  // max rate the machine is saturated, so the machine's load at half rate is about half this ratio.
+  const pathCpuPerPacket = (p: Phase) => (p.relay.cpuSeconds + p.generatorCpuSeconds + p.sinkCpuSeconds) / Math.max(1, p.sent);
+  const cpuRatio = pathCpuPerPacket(viaRelay) / pathCpuPerPacket(steady);
+  const coreShare = (seconds: number, p: Phase) => `${((100 * seconds) / ((p.window.endUs - p.window.startUs) / 1e6)).toFixed(0)} %`;
   const counterCheck = {
     everyPacketInForwarded: counters.packetsIn['{from="link"}'] === next && counters.packetsOut['{to="relay"}'] === next,
     noDrops: Object.values(counters.packetsDropped).reduce((a, b) => a + b, 0) === 0,
@@ -556,6 +585,30 @@ async function main() {
     { figure: "R CPU per 1,000 packets", value: steady.relay.cpuPer1000Packets, unit: "CPU s", target: "", met: null, note: `user+sys at ${steady.offeredPerSec}/s` },
     { figure: "R CPU at max sustained rate", value: steady.relay.cpuPercentOfCore, unit: "% of a core", target: "", met: null, note: `at ${steady.offeredPerSec}/s` },
     { figure: "R CPU at half rate", value: viaRelay.relay.cpuPercentOfCore, unit: "% of a core", target: "", met: null, note: `at ${latencyRate}/s` },
+    {
+      figure: "machine busy at half rate",
+      value: viaRelay.machineBusy * 100,
+      unit: `% of ${cpus().length} cores`,
+      target: "",
+      met: null,
+      note: `at ${latencyRate}/s: R ${coreShare(viaRelay.relay.cpuSeconds, viaRelay)}, generator ${coreShare(viaRelay.generatorCpuSeconds, viaRelay)}, sink ${coreShare(viaRelay.sinkCpuSeconds, viaRelay)} of a core; together ${cpuRatio.toFixed(2)}× the CPU per packet they use at ${steady.offeredPerSec}/s`,
+    },
+    {
+      figure: "R's event-loop thread at half rate",
+      value: (viaRelay.relayMainThread.running + viaRelay.relayMainThread.waitingForCore) * 100,
+      unit: "% occupied",
+      target: "",
+      met: null,
+      note: `running ${(viaRelay.relayMainThread.running * 100).toFixed(0)} % of the time, ready but waiting for a core ${(viaRelay.relayMainThread.waitingForCore * 100).toFixed(0)} % (/proc schedstat): packets queue behind both`,
+    },
+    {
+      figure: "scheduling delay of an idle process p99",
+      value: probeStats.p99Ms,
+      unit: "ms",
+      target: "",
+      met: null,
+      note: `a probe process that only wakes every 1 ms, during the latency phase: p50 ${probeStats.p50Ms.toFixed(2)}, max ${probeStats.maxMs.toFixed(1)} ms; ${probeStats.over3Ms} of ${probeStats.wakeups} wake-ups > 3 ms late, ${probeStats.over10Ms} > 10 ms`,
+    },
     { figure: "R CPU idle (no traffic)", value: idleCores * 100, unit: "% of a core", target: "", met: null, note: "chain polling, voucher and settlement timers" },
     { figure: "R RSS (end / peak)", value: finalSample.rssMiB, unit: "MiB", target: "", met: null, note: `peak ${finalSample.hwmMiB.toFixed(0)} MiB after ${next} packets` },
     { figure: "R's settled value on chain", value: Number(onChain.settled), unit: "tokens", target: `= ${expectedRedeem}`, met: settlement.ok, note: `${next} packets × ${amount}, by POST /v1/settle (${requests.map((r) => r.redeemed).join(" + ")}${settledBefore > 0n ? ` after ${settledBefore} automatically` : ""})` },
@@ -619,6 +672,7 @@ async function main() {
 async function cleanup() {
   for (const w of workers) await w.terminate();
   await Promise.all([generator, sink].map((c) => c?.request("stop").catch(() => undefined)));
+  probe?.proc.kill();
   if (net) {
     const R = net.relays[0]!;
     await net.stop();
