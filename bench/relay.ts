@@ -55,6 +55,7 @@ import { fundChannel, getChannel } from "#contracts";
 import { hashTicketDomain } from "#protocol";
 import { getNativeBackend } from "#protocol/native";
 import { startLocalNetwork, type LocalNetwork, type LocalRelay } from "../cli/src/devnet/localNetwork.ts";
+import { relayConfigSchema } from "../relay/src/config/relayConfig.ts";
 import { histogramQuantile, machineBusySeconds, metricByLabel, metricSum, percentile, procIo, procSample, scrape, threadSchedstat, type Metrics } from "./measure.ts";
 import { PACKET_FRAME_SIZE, TABLE_ENTRY } from "./relay/wire.ts";
 
@@ -172,7 +173,8 @@ async function main() {
   // S's relay process steps aside; the sink takes its registered address and libp2p identity.
   await S.stop();
   if (PROFILE) for (const f of readdirSync(profileDir)) if (!f.includes(`.${relayPid}.`)) rmSync(join(profileDir, f));
-  sink = await spawnChild("sink.ts", [join(S.dir, "keys.json"), S.multiaddr, SINK_MODE], "sink");
+  // The sink stands in for a relay with the default config: its feedback lingers as a relay's would.
+  sink = await spawnChild("sink.ts", [join(S.dir, "keys.json"), S.multiaddr, SINK_MODE, String(relayConfigSchema.p2p.feedbackLingerMs.default)], "sink");
   log(`sink listening on ${S.multiaddr} as S (${S.peerId}); it does no crypto: answers come from a precomputed table`);
 
   // The sender: a funded channel to R, generously.

@@ -3,7 +3,8 @@
  * multiaddr with its libp2p key, so the measured relay forwards to it exactly as to a relay, with an outgoing
  * ticket. It does NO crypto beyond libp2p's own (Noise, which every link pays): for each PACKET it looks
  * up, by the challenge of the relay's ticket, the secrets the generator precomputed for that packet and
- * answers at once, on the same stream, with
+ * answers on the same stream, as a relay with the default config does (feedback lingers up to `lingerMs` so
+ * that the answers to several packets leave in one write; relay/src/config: p2p.feedbackLingerMs), with
  *   ACK(S's ack secret)                       — always: the relay's incoming ticket becomes redeemable;
  *   REVEAL(recipient ack) + RECEIPT(S ack, recipient ack) — in "full" mode, what S would send once the
  *     recipient acks: the relay confirms its outgoing ticket and carries the receipt back to the sender.
@@ -20,7 +21,8 @@ import { BASELINE_MARK, FRAME_TYPE_ACK, FRAME_TYPE_PACKET, FRAME_TYPE_RECEIPT, F
 const MARK = BASELINE_MARK.toString("latin1");
 
 
-const [keysFile, listen, mode] = process.argv.slice(2) as [string, string, "ack" | "full"];
+const [keysFile, listen, mode, lingerArg] = process.argv.slice(2) as [string, string, "ack" | "full", string | undefined];
+const lingerMs = Number(lingerArg ?? "0");
 const keyJson = JSON.parse(readFileSync(keysFile, "utf8")) as { libp2pPrivateKey: string };
 const host = await createHost({ privateKey: privateKeyFromProtobuf(Buffer.from(keyJson.libp2pPrivateKey, "base64")), listen: [listen] });
 
@@ -113,6 +115,17 @@ function serve(stream: Stream): void {
         frames.push(reveal, receipt);
       }
     }
+    held.push(...frames);
+    if (lingerMs > 0) lingerTimer ??= setTimeout(answer, lingerMs);
+    else answer();
+  });
+  /** Answers not sent yet (a relay's feedback lingers; see the header). */
+  let held: Buffer[] = [];
+  let lingerTimer: NodeJS.Timeout | undefined;
+  const answer = () => {
+    lingerTimer = undefined;
+    const frames = held;
+    held = [];
     for (let i = 0; i < frames.length; i += 1000) {
       const part = frames.slice(i, i + 1000);
       const header = Buffer.allocUnsafe(2);
@@ -120,7 +133,7 @@ function serve(stream: Stream): void {
       queue.push(Buffer.concat([header, ...part]));
     }
     flush();
-  });
+  };
 }
 
 await host.handle(LINK_PROTOCOL, (stream) => serve(stream), { maxInboundStreams: 64 });

@@ -7,6 +7,9 @@ import { LINK_PROTOCOL } from "./link.ts";
 import { LinkManager } from "./linkManager.ts";
 
 const ack = (n: number): Frame => ({ type: "ack", ackSecret: new Uint8Array(32).fill(n & 0xff) });
+/** An onion of the right shape (version 0, the generator point as its ephemeral key); its contents are never peeled here. */
+const onion = new Uint8Array(1366);
+onion.set(Buffer.from("0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798", "hex"), 1);
 const receipt = (n: number): Frame => ({ type: "receipt", ackSecret: new Uint8Array(32).fill(n & 0xff), recipientAckSecret: new Uint8Array(32).fill(1) });
 
 // Two real libp2p hosts over TCP loopback.
@@ -113,6 +116,38 @@ describe("LinkManager over TCP", () => {
     await c.stop();
     await waitFor(() => receivedByB.length === before + 3);
     expect(receivedByB.slice(before).map((f) => (f as { ackSecret: Uint8Array }).ackSecret[0])).toEqual([200, 201, 202]);
+  });
+
+  it("with lingerMs, lets feedback wait for company while a packet goes at once and takes it along", async () => {
+    const lingerMs = 40;
+    const lingering = new LinkManager(a, { onFrame: () => {} }, { maxQueue: 100, lingerMs });
+    const link = await lingering.connect(b.peerId.toString());
+    const before = receivedByB.length;
+    const write = vi.spyOn(Socket.prototype, "write");
+    try {
+      const sentAt = performance.now();
+      link.send(ack(1));
+      await new Promise((resolve) => setTimeout(resolve, lingerMs / 4));
+      link.send(ack(2));
+      expect(receivedByB.length).toBe(before);
+      await waitFor(() => receivedByB.length === before + 2);
+      // Both waited for the first one's linger to end, and left in one write.
+      expect(performance.now() - sentAt).toBeGreaterThanOrEqual(lingerMs - 1);
+      expect(write.mock.calls.length).toBe(1);
+
+      // A packet does not wait, and the feedback queued before it leaves with it, in order.
+      write.mockClear();
+      const packetAt = performance.now();
+      link.send(ack(3));
+      link.send({ type: "packet", pathKey: undefined, onion, ticket: undefined });
+      await waitFor(() => receivedByB.length === before + 4);
+      expect(performance.now() - packetAt).toBeLessThan(lingerMs);
+      expect(receivedByB.slice(before + 2).map((f) => f.type)).toEqual(["ack", "packet"]);
+      expect(write.mock.calls.length).toBe(1);
+    } finally {
+      write.mockRestore();
+    }
+    link.close();
   });
 
   it("bounds the queue: beyond maxQueue, frames are dropped and counted", async () => {

@@ -6,6 +6,19 @@ export const LINK_PROTOCOL = "/sotto/link/1.0.0";
 
 export type LinkDropReason = "queue_full" | "link_closed";
 
+export interface LinkOptions {
+  /** Frames queued at most; beyond it, frames are dropped and counted (onDrop). */
+  maxQueue: number;
+  /**
+   * How long feedback frames (all but PACKET) may wait before they are sent, so that the feedback of several
+   * packets leaves in one socket write (0: at the end of the tick, like packets). A socket write wakes the
+   * receiving process; at moderate load a relay wrote to its upstream up to three times per packet (ACK, then REVEAL and
+   * RECEIPT), and each cost both ends more than the frames' own processing. Packets are never delayed, and a
+   * packet takes the feedback queued before it along. Frames keep their order either way.
+   */
+  lingerMs?: number;
+}
+
 export interface LinkEvents {
   onFrame: (frame: Frame, link: Link) => void;
   /** A well-delimited frame whose content was invalid; it was skipped, the link stays up. */
@@ -22,7 +35,9 @@ export interface LinkEvents {
  * Writes are coalesced: frames queued during one tick (a callback and the microtasks it causes, such as all
  * the packets of one chunk read, or all the writes of one store commit) go out as one batch, per-message
  * overhead dominating libp2p throughput; and they go out right after that tick, not after the rest of the
- * event-loop turn's I/O. The queue is bounded: when the peer is slow and the stream needs
+ * event-loop turn's I/O. With `lingerMs`, feedback (every frame but PACKET: ACK, REVEAL, RECEIPT, NACK…)
+ * waits up to that long for company, or for a PACKET that takes it along: see LinkOptions. The queue is
+ * bounded: when the peer is slow and the stream needs
  * draining, frames beyond `maxQueue` are dropped and counted, so one slow peer never holds memory or
  * blocks the relay's other links.
  */
@@ -34,17 +49,20 @@ export class Link {
   readonly #decoder = new BatchStreamDecoder();
   #queue: Frame[] = [];
   #flushScheduled = false;
+  readonly #lingerMs: number;
+  #lingerTimer: NodeJS.Timeout | undefined;
   #draining = false;
   #closed = false;
   #closeNotified = false;
   /** Waiters for the queue to empty (`sendPaced`). */
   #drained: (() => void)[] = [];
 
-  constructor(peer: string, stream: Stream, events: LinkEvents, options: { maxQueue: number }) {
+  constructor(peer: string, stream: Stream, events: LinkEvents, options: LinkOptions) {
     this.peer = peer;
     this.stream = stream;
     this.#events = events;
     this.#maxQueue = options.maxQueue;
+    this.#lingerMs = options.lingerMs ?? 0;
     stream.addEventListener("message", (event) => this.#onData(event.data));
     stream.addEventListener("close", () => this.#onClosed());
   }
@@ -68,10 +86,13 @@ export class Link {
       return false;
     }
     this.#queue.push(frame);
-    if (!this.#flushScheduled && !this.#draining) {
-      this.#flushScheduled = true;
-      process.nextTick(() => this.#flush());
+    if (this.#flushScheduled || this.#draining) return true;
+    if (this.#lingerMs > 0 && frame.type !== "packet") {
+      this.#lingerTimer ??= setTimeout(() => this.#flush(), this.#lingerMs);
+      return true;
     }
+    this.#flushScheduled = true;
+    process.nextTick(() => this.#flush());
     return true;
   }
 
@@ -114,6 +135,7 @@ export class Link {
 
   #flush(): void {
     this.#flushScheduled = false;
+    this.#stopLinger();
     if (this.#queue.length === 0 || this.closed) {
       this.#wakeDrained();
       return;
@@ -158,8 +180,15 @@ export class Link {
     }
   }
 
+  #stopLinger(): void {
+    if (this.#lingerTimer === undefined) return;
+    clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = undefined;
+  }
+
   #onClosed(): void {
     this.#closed = true;
+    this.#stopLinger();
     this.#wakeDrained();
     if (this.#queue.length > 0) this.#events.onDrop("link_closed", this.#queue.length, this);
     this.#queue = [];

@@ -3,7 +3,7 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import type { Libp2p } from "libp2p";
 import type { BaseError, Frame } from "#protocol";
-import { LINK_PROTOCOL, Link, type LinkDropReason } from "./link.ts";
+import { LINK_PROTOCOL, Link, type LinkDropReason, type LinkOptions } from "./link.ts";
 
 export interface LinkManagerEvents {
   onFrame: (frame: Frame, link: Link) => void;
@@ -14,8 +14,7 @@ export interface LinkManagerEvents {
   onLinkClose?: (link: Link) => void;
 }
 
-export interface LinkManagerOptions {
-  maxQueue: number;
+export interface LinkManagerOptions extends LinkOptions {
   dialTimeoutMs?: number;
 }
 
@@ -102,7 +101,7 @@ export class LinkManager {
           this.#events.onLinkClose?.(l);
         },
       },
-      { maxQueue: this.#options.maxQueue },
+      { maxQueue: this.#options.maxQueue, lingerMs: this.#options.lingerMs },
     );
     const current = this.get(peer);
     // Keep the first open link; a second one (both sides dialled at once) still delivers its messages.

@@ -166,7 +166,7 @@ export class Relay {
           this.metrics.peers.set(this.links.size);
         },
       },
-      { maxQueue: config.limits.queueDepth },
+      { maxQueue: config.limits.queueDepth, lingerMs: config.p2p.feedbackLingerMs },
     );
     await this.links.start();
 

@@ -22,6 +22,7 @@ export const relayConfigSchema = {
   p2p: {
     listen: { kind: "strings", pattern: multiaddr, hint: "a TCP or WebSocket multiaddr like /ip4/0.0.0.0/tcp/9000 or /ip4/0.0.0.0/tcp/9001/ws", minItems: 1, default: ["/ip4/127.0.0.1/tcp/0"], description: "libp2p listen addresses (TCP, and /ws for browsers)", env: "SOTTO_LISTEN" },
     announce: { kind: "strings", pattern: multiaddr, hint: "a multiaddr", default: [], description: "addresses published in the registry (default: the listen addresses)", env: "SOTTO_ANNOUNCE" },
+    feedbackLingerMs: { kind: "number", min: 0, max: 50, default: 2, description: "how long ACK, REVEAL, RECEIPT and NACK frames may wait so that several leave in one socket write (packets never wait; 0 = at once)", env: "SOTTO_FEEDBACK_LINGER_MS" },
   },
   api: {
     host: { kind: "string", default: "127.0.0.1", description: "admin API bind address", env: "SOTTO_API_HOST" },
