@@ -42,11 +42,14 @@ export function threadSchedstat(pid: number, tid = pid): { runSeconds: number; w
   }
 }
 
-/** Read and write system calls of a process so far (/proc/<pid>/io): sockets and SQLite's WAL writes alike. */
-export function procIo(pid: number): { syscr: number; syscw: number } {
+/**
+ * Read and write system calls of a process so far (/proc/<pid>/io): sockets and SQLite's WAL writes alike;
+ * and the bytes it wrote to storage (`write_bytes`: its database, WAL and checkpoints, not its sockets).
+ */
+export function procIo(pid: number): { syscr: number; syscw: number; storageWriteBytes: number } {
   const io = readFileSync(`/proc/${pid}/io`, "utf8");
   const get = (key: string) => Number(new RegExp(`^${key}: (\\d+)`, "m").exec(io)?.[1] ?? 0);
-  return { syscr: get("syscr"), syscw: get("syscw") };
+  return { syscr: get("syscr"), syscw: get("syscw"), storageWriteBytes: get("write_bytes") };
 }
 
 /**

@@ -349,6 +349,7 @@ async function main() {
         gcPauses: metricSum(m1, "sotto_nodejs_gc_duration_seconds_count") - metricSum(m0, "sotto_nodejs_gc_duration_seconds_count"),
         readSyscallsPerPacket: (io1.syscr - io0.syscr) / Math.max(1, run.sent),
         writeSyscallsPerPacket: (io1.syscw - io0.syscw) / Math.max(1, run.sent),
+        storageWriteKiBPerPacket: (io1.storageWriteBytes - io0.storageWriteBytes) / 1024 / Math.max(1, run.sent),
         packetsIn: delta("sotto_packets_in_total"),
         packetsOut: delta("sotto_packets_out_total"),
         dropped: delta("sotto_packets_dropped_total"),
@@ -381,7 +382,7 @@ async function main() {
     log(
       `${name}: sent ${row.sent} (${row.sendRatePerSec}/s), delivered ${row.delivered} (${row.deliveredRatePerSec}/s), ` +
         `e2e p50 ${row.endToEndMs.p50.toFixed(2)} ms p99 ${row.endToEndMs.p99.toFixed(2)} ms, R cpu ${row.relay.cpuPercentOfCore.toFixed(0)} % ` +
-        `(${row.relay.cpuPer1000Packets.toFixed(3)} s/1000 pkts), rss ${row.relay.rssMiB.toFixed(0)} MiB (heap ${row.relay.heapUsedMiB.toFixed(0)}, external ${row.relay.externalMiB.toFixed(0)}), syscalls/pkt r ${row.relay.readSyscallsPerPacket.toFixed(1)} w ${row.relay.writeSyscallsPerPacket.toFixed(1)}, loop delay p99 ${row.relay.eventLoopDelayMs.p99.toFixed(1)} max ${row.relay.eventLoopDelayMs.max.toFixed(1)} ms, gc ${(row.relay.gcSeconds * 1000).toFixed(0)} ms, other processes ${row.otherProcessesCores.toFixed(2)} cores` +
+        `(${row.relay.cpuPer1000Packets.toFixed(3)} s/1000 pkts), rss ${row.relay.rssMiB.toFixed(0)} MiB (heap ${row.relay.heapUsedMiB.toFixed(0)}, external ${row.relay.externalMiB.toFixed(0)}), syscalls/pkt r ${row.relay.readSyscallsPerPacket.toFixed(1)} w ${row.relay.writeSyscallsPerPacket.toFixed(1)}, disk ${row.relay.storageWriteKiBPerPacket.toFixed(1)} KiB/pkt, loop delay p99 ${row.relay.eventLoopDelayMs.p99.toFixed(1)} max ${row.relay.eventLoopDelayMs.max.toFixed(1)} ms, gc ${(row.relay.gcSeconds * 1000).toFixed(0)} ms, other processes ${row.otherProcessesCores.toFixed(2)} cores` +
         (offered !== null ? ` → ${sustained ? "sustained" : "NOT sustained"}` : "") +
         (row.complete ? "" : " [incomplete: some packets never came back]"),
     );
