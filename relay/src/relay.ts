@@ -120,7 +120,7 @@ export class Relay {
     this.outgoing = new OutgoingBook(this.store);
     this.mailbox = new Mailbox(this.store, config.mailbox);
     // protocol.md §8: tags are kept for as long as the onion key is in use (key rotation is what retires them).
-    const replay = new ReplayCache(this.store, { retentionMs: 100 * 365 * 86_400_000 });
+    const replay = new ReplayCache(this.store);
     this.replay = replay;
     const reliability = new HopReliability();
 
@@ -245,9 +245,9 @@ export class Relay {
     this.#every(10_000, () => {
       const now = Date.now();
       this.pipeline.sweep();
-      replay.prune(now);
+      replay.sweep(now);
       this.store.pruneUnansweredTickets(now - answerWindowMs);
-      this.store.pruneOutgoingTickets(now - answerWindowMs);
+      this.outgoing.prune(now - answerWindowMs);
       for (const expired of this.mailbox.expire(Date.now())) {
         this.metrics.mailboxExpired.inc();
         logger.info({ recipient: toHex(expired.recipient) }, "mailbox message expired unread; it will not be paid");

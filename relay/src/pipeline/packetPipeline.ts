@@ -23,7 +23,7 @@ import type { Logger } from "../log.ts";
 import type { Mailbox } from "../mailbox/mailbox.ts";
 import type { RelayMetrics } from "../metrics.ts";
 import { peerIdString, type Link } from "#net";
-import type { Store } from "../store/store.ts";
+import type { MailboxEntry, Store } from "../store/store.ts";
 import type { IncomingBook } from "../tickets/incomingBook.ts";
 import type { OutgoingBook } from "../tickets/outgoingBook.ts";
 import { toHex } from "../util/hex.ts";
@@ -497,7 +497,14 @@ export class PacketPipeline {
       }
       if (isExit) {
         const stored = d.mailbox.put(
-          { recipient: instruction.nextNodeId, frame: encodeFrame(nextFrame), challengeIn: instruction.incomingChallenge, upstream: link.peer, ackSecret: instruction.ackSecret },
+          {
+            recipient: instruction.nextNodeId,
+            frame: encodeFrame(nextFrame),
+            challengeIn: instruction.incomingChallenge,
+            upstream: link.peer,
+            ackSecret: instruction.ackSecret,
+            ticket: { channelId: channelIdBytes, epoch: ticket.epoch, index: ticket.index },
+          },
           now,
         );
         if (!stored.ok) {
@@ -698,7 +705,7 @@ export class PacketPipeline {
     const mail = this.#receiptsCommitting.has(key) ? undefined : d.mailbox.byChallenge(Buffer.from(key.slice(2), "hex"));
     if (mail) {
       d.metrics.acksReceived.inc({ outcome: "delivery_receipt" });
-      this.#onDeliveryReceipt(key, ackSecret, mail.id, mail.upstream, mail.ackSecret);
+      this.#onDeliveryReceipt(key, ackSecret, mail);
       return;
     }
     d.metrics.acksReceived.inc({ outcome: circuit ? "duplicate" : "unknown" });
@@ -718,11 +725,12 @@ export class PacketPipeline {
     this.#earn(key, circuit, ackSecret);
   }
 
-  #onDeliveryReceipt(key: string, recipientAck: Uint8Array, mailId: number, upstreamPeer: string | null, ownAck: Uint8Array | null): void {
+  #onDeliveryReceipt(key: string, recipientAck: Uint8Array, mail: MailboxEntry): void {
     const d = this.#d;
-    const ticketRow = d.store.incomingTicketByChallenge(Buffer.from(key.slice(2), "hex"));
+    const { upstream: upstreamPeer, ackSecret: ownAck } = mail;
+    const ticketRow = mail.ticket ? d.store.incomingTicket(mail.ticket.channelId, mail.ticket.epoch, mail.ticket.index) : undefined;
     const circuit = this.#circuits.get(key, this.#now());
-    const writes = [d.mailbox.remove(mailId)];
+    const writes = [d.mailbox.remove(mail.id)];
     if (ticketRow && !ticketRow.response) {
       const entry = { channelId: hex(ticketRow.channelId), epoch: ticketRow.epoch, index: ticketRow.index, cumulative: ticketRow.cumulative, amountIn: ticketRow.amountIn };
       writes.push(d.incoming.respond(entry, recipientAck));

@@ -7,7 +7,8 @@ const MAX_IN_FLIGHT = 1_000_000;
 /**
  * Replay protection for packets: a per-packet tag derived from the shared secret (DESIGN.md §2). Every
  * accepted packet's tag is written to the store with its ticket, which answers for it from then on, also
- * after a restart. Until that write commits, the tag is in memory, so a copy arriving meanwhile is caught.
+ * after a restart, for as long as the onion key is in use (protocol.md §8). Until that write commits, the tag
+ * is in memory, so a copy arriving meanwhile is caught.
  *
  * Memory holds only the tags of packets being handled: a tag kept for a minute after its commit would
  * outlive two young-generation collections and be copied into the old one, and at 2,000 packets/s those
@@ -17,11 +18,9 @@ export class ReplayCache {
   readonly #store: Store;
   /** Tags of packets checked and not yet released; the TTL only bounds a packet that was never released. */
   readonly #inFlight: ExpiringMap<string, true>;
-  readonly #retentionMs: number;
 
-  constructor(store: Store, options: { retentionMs: number }) {
+  constructor(store: Store) {
     this.#store = store;
-    this.#retentionMs = options.retentionMs;
     this.#inFlight = new ExpiringMap({ ttlMs: 600_000, maxSize: MAX_IN_FLIGHT });
   }
 
@@ -33,8 +32,7 @@ export class ReplayCache {
     const key = Buffer.from(tag.buffer, tag.byteOffset, tag.byteLength).toString("base64");
     if (this.#inFlight.has(key, now) || this.#store.hasReplayTag(tag)) return { replay: true };
     this.#inFlight.set(key, true, now);
-    const expiresAt = now + this.#retentionMs;
-    return { replay: false, write: () => this.#store.addReplayTag(tag, expiresAt), release: () => void this.#inFlight.delete(key) };
+    return { replay: false, write: () => this.#store.addReplayTag(tag), release: () => void this.#inFlight.delete(key) };
   }
 
   /** Tags of packets being handled (memory). */
@@ -42,9 +40,8 @@ export class ReplayCache {
     return this.#inFlight.size;
   }
 
-  /** Deletes tags past retention (the onion keys they were valid for are retired by then). */
-  prune(now: number): number {
+  /** Forgets in-memory tags of packets that were never released (a bound, not a path packets take). */
+  sweep(now: number): void {
     this.#inFlight.sweep(now);
-    return this.#store.pruneReplayTags(now);
   }
 }

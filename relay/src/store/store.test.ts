@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { Store, decodeAmount, encodeAmount } from "./store.ts";
 
@@ -19,7 +20,7 @@ describe("Store", () => {
     const store = new Store(path);
     const channelId = bytes(1);
     await Promise.all([
-      store.commit(() => store.addReplayTag(bytes(9, 16), Date.now() + 60_000)),
+      store.commit(() => store.addReplayTag(bytes(9, 16))),
       store.commit(() =>
         store.insertIncomingTicket({ channelId, epoch: 1n, index: 0n, cumulative: 3n, amountIn: 3n, challenge: bytes(2), signature: bytes(3, 65), response: null, receivedAt: 1 }),
       ),
@@ -36,7 +37,8 @@ describe("Store", () => {
     const best = reopened.bestIncomingTicket(channelId, 1n);
     expect(best?.cumulative).toBe(3n);
     expect(best?.response).toEqual(bytes(7));
-    expect(reopened.incomingTicketByChallenge(bytes(4))?.index).toBe(1n);
+    expect(reopened.incomingTicket(channelId, 1n, 1n)?.challenge).toEqual(bytes(4));
+    expect(reopened.incomingTicket(channelId, 2n, 1n)).toBeUndefined();
     expect(reopened.pruneSettledTickets(channelId, 1n, 3n)).toBe(1);
     expect(reopened.allIncomingTickets().map((t) => t.index)).toEqual([1n]);
     reopened.close();
@@ -44,7 +46,7 @@ describe("Store", () => {
 
   it("rejects a whole batch when one write fails, and reports it to every caller", async () => {
     const store = new Store(":memory:");
-    const ok = store.commit(() => store.addReplayTag(bytes(1, 16), 10));
+    const ok = store.commit(() => store.addReplayTag(bytes(1, 16)));
     const bad = store.commit(() => {
       throw new Error("boom");
     });
@@ -97,4 +99,67 @@ describe("Store", () => {
     store.close();
     expect(() => new Store(path)).toThrow(/schema version 99.*fresh data directory/);
   });
+
+  it("upgrades a version-1 database in place, keeping its replay tags, tickets and mail", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "sotto-store-")), "relay.db");
+    const v1 = new Database(path);
+    v1.exec(SCHEMA_V1);
+    const hex = (n: bigint) => n.toString(16).padStart(32, "0");
+    v1.prepare("INSERT INTO meta VALUES ('schema_version', '1')").run();
+    v1.prepare("INSERT INTO replay_tags VALUES (?, ?)").run(bytes(9, 16), 1e15);
+    v1.prepare("INSERT INTO incoming_tickets VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 1)").run(bytes(1), hex(1n), hex(7n), hex(21n), hex(3n), bytes(2), bytes(3, 65));
+    v1.prepare("INSERT INTO mailbox (recipient, frame, challenge_in, upstream, ack_secret, received_at, expires_at) VALUES (?, ?, ?, 'peer', ?, 1, 2)").run(bytes(4, 33), bytes(5, 10), bytes(2), bytes(6));
+    v1.prepare("INSERT INTO mailbox (recipient, frame, challenge_in, upstream, ack_secret, received_at, expires_at) VALUES (?, ?, NULL, NULL, NULL, 1, 2)").run(bytes(4, 33), bytes(5, 10));
+    for (const [challenge, issuedAt] of [[bytes(12), 20], [bytes(11), 10]] as const) {
+      v1.prepare("INSERT INTO outgoing_tickets VALUES (?, ?, ?, ?, ?)").run(challenge, bytes(8), hex(1n), hex(2n), issuedAt);
+    }
+    v1.close();
+
+    const store = new Store(path);
+    expect(store.hasReplayTag(bytes(9, 16))).toBe(true);
+    const [mail, bare] = store.listMail(bytes(4, 33), 0, 10);
+    expect(mail?.ticket).toEqual({ channelId: bytes(1), epoch: 1n, index: 7n });
+    expect(store.incomingTicket(mail!.ticket!.channelId, mail!.ticket!.epoch, mail!.ticket!.index)?.cumulative).toBe(21n);
+    expect(bare?.ticket).toBeNull();
+    // In issue order, numbered from 1.
+    expect(store.outgoingTickets().map((t) => [t.id, t.challenge[0], t.issuedAt])).toEqual([
+      [1, 11, 10],
+      [2, 12, 20],
+    ]);
+    const names = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]).map((r) => r.name);
+    expect(names).not.toContain("incoming_tickets_challenge");
+    expect(names).not.toContain("outgoing_tickets_age");
+    expect(names).not.toContain("replay_tags_expiry");
+    expect(names).toContain("incoming_tickets_best");
+    expect((store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe("2");
+    store.close();
+  });
 });
+
+/** Version 1 of the schema as relays before 6 Dec 2026 created it (the fixture the upgrade starts from). */
+const SCHEMA_V1 = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE replay_tags (tag BLOB PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX replay_tags_expiry ON replay_tags (expires_at);
+CREATE TABLE incoming_channels (channel_id BLOB PRIMARY KEY, payer BLOB NOT NULL, epoch TEXT NOT NULL, last_index TEXT NOT NULL,
+  last_base TEXT NOT NULL, revealed TEXT NOT NULL, best_cumulative TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE incoming_tickets (channel_id BLOB NOT NULL, epoch TEXT NOT NULL, idx TEXT NOT NULL, cumulative TEXT NOT NULL,
+  amount_in TEXT NOT NULL, challenge BLOB NOT NULL, signature BLOB NOT NULL, response BLOB, received_at INTEGER NOT NULL,
+  PRIMARY KEY (channel_id, epoch, idx)) WITHOUT ROWID;
+CREATE INDEX incoming_tickets_best ON incoming_tickets (channel_id, epoch, cumulative) WHERE response IS NOT NULL;
+CREATE INDEX incoming_tickets_challenge ON incoming_tickets (challenge);
+CREATE INDEX incoming_tickets_unanswered ON incoming_tickets (received_at) WHERE response IS NULL;
+CREATE TABLE outgoing_channels (channel_id BLOB PRIMARY KEY, payee BLOB NOT NULL, epoch TEXT NOT NULL, next_index TEXT NOT NULL,
+  confirmed TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE outgoing_tickets (challenge BLOB PRIMARY KEY, channel_id BLOB NOT NULL, epoch TEXT NOT NULL, amount TEXT NOT NULL,
+  issued_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX outgoing_tickets_age ON outgoing_tickets (issued_at);
+CREATE TABLE mailbox (id INTEGER PRIMARY KEY AUTOINCREMENT, recipient BLOB NOT NULL, frame BLOB NOT NULL, challenge_in BLOB,
+  upstream TEXT, ack_secret BLOB, received_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX mailbox_recipient ON mailbox (recipient, id);
+CREATE INDEX mailbox_expiry ON mailbox (expires_at);
+CREATE INDEX mailbox_challenge ON mailbox (challenge_in);
+CREATE TABLE settlements (id INTEGER PRIMARY KEY AUTOINCREMENT, status TEXT NOT NULL, tx_hash TEXT, nonce INTEGER, items TEXT NOT NULL,
+  total TEXT NOT NULL, gas_used TEXT, error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE INDEX settlements_status ON settlements (status);
+`;

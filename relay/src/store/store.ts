@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Checkpointer, type CheckpointStats } from "./checkpointer.ts";
 import { GroupCommit } from "./groupCommit.ts";
-import { SCHEMA_VERSION, schemaSql } from "./schema.ts";
+import { SCHEMA_VERSION, migrations, schemaSql } from "./schema.ts";
 
 /** uint128 → sortable text (32 hex digits). */
 export function encodeAmount(value: bigint): string {
@@ -44,6 +44,8 @@ export interface OutgoingChannelRow {
 }
 
 export interface OutgoingTicketRow {
+  /** Issue order, assigned by the relay (OutgoingBook); the row's key. */
+  id: number;
   challenge: Uint8Array;
   channelId: Uint8Array;
   epoch: bigint;
@@ -60,6 +62,8 @@ export interface MailboxEntry {
   ackSecret: Uint8Array | null;
   receivedAt: number;
   expiresAt: number;
+  /** The incoming ticket this message's delivery receipt makes redeemable (null: none, or unknown). */
+  ticket: { channelId: Uint8Array; epoch: bigint; index: bigint } | null;
 }
 
 export type SettlementStatus = "planned" | "submitted" | "confirmed" | "failed";
@@ -114,7 +118,7 @@ export class Store {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
     this.db.pragma("busy_timeout = 5000");
-    this.db.exec(schemaSql);
+    this.#openSchema(path);
     if (options.backgroundCheckpoint && path !== ":memory:") {
       this.db.pragma("wal_autocheckpoint = 0");
       this.#checkpointer = new Checkpointer(path, {
@@ -129,11 +133,6 @@ export class Store {
           options.onCheckpointError?.(error);
         },
       });
-    }
-    const version = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as Row | undefined;
-    if (!version) this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-    else if (Number(version.value) !== SCHEMA_VERSION) {
-      throw new Error(`database ${path} has schema version ${String(version.value)}, this relay expects ${SCHEMA_VERSION}; use a matching relay version or a fresh data directory`);
     }
     const transaction = this.db.transaction((writes: (() => void)[]) => {
       // A channel's row is written once per transaction, with its last state: every ticket accepted,
@@ -150,10 +149,9 @@ export class Store {
     this.#group = new GroupCommit((writes) => transaction(writes), options.onBatch, options.commitWindowMs ?? 0);
     const p = (sql: string) => this.db.prepare(sql);
     this.#s = {
-      replayInsert: p("INSERT OR IGNORE INTO replay_tags (tag, expires_at) VALUES (?, ?)"),
+      replayInsert: p("INSERT OR IGNORE INTO replay_tags (tag) VALUES (?)"),
       replayHas: p("SELECT 1 FROM replay_tags WHERE tag = ?"),
-      replayLive: p("SELECT tag, expires_at FROM replay_tags WHERE expires_at > ?"),
-      replayPrune: p("DELETE FROM replay_tags WHERE expires_at <= ?"),
+      replayCount: p("SELECT COUNT(*) AS n FROM replay_tags"),
       inChannelUpsert: p(`INSERT INTO incoming_channels (channel_id, payer, epoch, last_index, last_base, revealed, best_cumulative)
         VALUES (@channelId, @payer, @epoch, @lastIndex, @lastBase, @revealed, @bestCumulative)
         ON CONFLICT (channel_id) DO UPDATE SET payer = excluded.payer, epoch = excluded.epoch, last_index = excluded.last_index,
@@ -162,7 +160,7 @@ export class Store {
       inTicketInsert: p(`INSERT OR IGNORE INTO incoming_tickets (channel_id, epoch, idx, cumulative, amount_in, challenge, signature, response, received_at)
         VALUES (@channelId, @epoch, @index, @cumulative, @amountIn, @challenge, @signature, @response, @receivedAt)`),
       inTicketRespond: p("UPDATE incoming_tickets SET response = ? WHERE channel_id = ? AND epoch = ? AND idx = ?"),
-      inTicketByChallenge: p("SELECT * FROM incoming_tickets WHERE challenge = ? LIMIT 1"),
+      inTicketGet: p("SELECT * FROM incoming_tickets WHERE channel_id = ? AND epoch = ? AND idx = ?"),
       inTicketBest: p("SELECT * FROM incoming_tickets WHERE channel_id = ? AND epoch = ? AND response IS NOT NULL ORDER BY cumulative DESC LIMIT 1"),
       inTicketPruneSettled: p(`DELETE FROM incoming_tickets WHERE (channel_id, epoch, idx) IN (
         SELECT channel_id, epoch, idx FROM incoming_tickets WHERE channel_id = ? AND (epoch != ? OR cumulative <= ?) LIMIT ?)`),
@@ -177,12 +175,12 @@ export class Store {
         VALUES (@channelId, @payee, @epoch, @nextIndex, @confirmed)
         ON CONFLICT (channel_id) DO UPDATE SET payee = excluded.payee, epoch = excluded.epoch, next_index = excluded.next_index, confirmed = excluded.confirmed`),
       outChannelAll: p("SELECT * FROM outgoing_channels"),
-      outTicketInsert: p("INSERT OR REPLACE INTO outgoing_tickets (challenge, channel_id, epoch, amount, issued_at) VALUES (?, ?, ?, ?, ?)"),
-      outTicketGet: p("SELECT * FROM outgoing_tickets WHERE challenge = ?"),
-      outTicketDelete: p("DELETE FROM outgoing_tickets WHERE challenge = ?"),
+      outTicketInsert: p("INSERT OR REPLACE INTO outgoing_tickets (id, challenge, channel_id, epoch, amount, issued_at) VALUES (?, ?, ?, ?, ?, ?)"),
+      outTicketAll: p("SELECT * FROM outgoing_tickets ORDER BY id"),
+      outTicketDelete: p("DELETE FROM outgoing_tickets WHERE id = ?"),
       outTicketPrune: p("DELETE FROM outgoing_tickets WHERE issued_at <= ?"),
-      mailInsert: p(`INSERT INTO mailbox (recipient, frame, challenge_in, upstream, ack_secret, received_at, expires_at)
-        VALUES (@recipient, @frame, @challengeIn, @upstream, @ackSecret, @receivedAt, @expiresAt)`),
+      mailInsert: p(`INSERT INTO mailbox (recipient, frame, challenge_in, upstream, ack_secret, received_at, expires_at, ticket_channel, ticket_epoch, ticket_idx)
+        VALUES (@recipient, @frame, @challengeIn, @upstream, @ackSecret, @receivedAt, @expiresAt, @ticketChannel, @ticketEpoch, @ticketIdx)`),
       mailList: p("SELECT * FROM mailbox WHERE recipient = ? AND expires_at > ? ORDER BY id LIMIT ?"),
       mailGet: p("SELECT * FROM mailbox WHERE id = ?"),
       mailByChallenge: p("SELECT * FROM mailbox WHERE challenge_in = ? LIMIT 1"),
@@ -197,6 +195,33 @@ export class Store {
       settleTotals: p("SELECT status, COUNT(*) AS n FROM settlements GROUP BY status"),
       settleConfirmed: p("SELECT total FROM settlements WHERE status = 'confirmed'"),
     };
+  }
+
+  /** Creates the schema, or brings an older database up to this version (one transaction per step). */
+  #openSchema(path: string): void {
+    const hasMeta = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined;
+    const row = hasMeta ? (this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as Row | undefined) : undefined;
+    if (!row) {
+      this.db.exec(schemaSql);
+      this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+      return;
+    }
+    let version = Number(row.value);
+    const refuse = (why: string) => {
+      this.db.close();
+      throw new Error(`database ${path} has schema version ${String(row.value)}, ${why}; use a matching relay version or a fresh data directory`);
+    };
+    if (!Number.isInteger(version) || version > SCHEMA_VERSION) refuse(`this relay expects ${SCHEMA_VERSION}`);
+    while (version < SCHEMA_VERSION) {
+      const step = migrations[version];
+      if (step === undefined) refuse(`and this relay cannot upgrade it to ${SCHEMA_VERSION}`);
+      this.db.transaction(() => {
+        this.db.exec(step!);
+        this.db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(version + 1));
+      })();
+      version++;
+    }
+    this.db.exec(schemaSql);
   }
 
   /** Runs `write` in the next group transaction; resolves once committed. */
@@ -215,19 +240,16 @@ export class Store {
     this.db.close();
   }
 
-  // Replay tags
+  // Replay tags (kept while the onion key is in use: protocol.md §8)
 
-  addReplayTag(tag: Uint8Array, expiresAt: number): void {
-    this.#s.replayInsert!.run(tag, expiresAt);
+  addReplayTag(tag: Uint8Array): void {
+    this.#s.replayInsert!.run(tag);
   }
   hasReplayTag(tag: Uint8Array): boolean {
     return this.#s.replayHas!.get(tag) !== undefined;
   }
-  liveReplayTags(now: number): { tag: Uint8Array; expiresAt: number }[] {
-    return (this.#s.replayLive!.all(now) as Row[]).map((r) => ({ tag: buf(r.tag), expiresAt: Number(r.expires_at) }));
-  }
-  pruneReplayTags(now: number): number {
-    return this.#s.replayPrune!.run(now).changes;
+  replayTagCount(): number {
+    return Number((this.#s.replayCount!.get() as Row).n);
   }
 
   // Incoming channels and tickets (payee side)
@@ -274,8 +296,8 @@ export class Store {
   setIncomingResponse(channelId: Uint8Array, epoch: bigint, index: bigint, response: Uint8Array): void {
     this.#s.inTicketRespond!.run(response, channelId, encodeAmount(epoch), encodeAmount(index));
   }
-  incomingTicketByChallenge(challenge: Uint8Array): IncomingTicketRow | undefined {
-    const r = this.#s.inTicketByChallenge!.get(challenge) as Row | undefined;
+  incomingTicket(channelId: Uint8Array, epoch: bigint, index: bigint): IncomingTicketRow | undefined {
+    const r = this.#s.inTicketGet!.get(channelId, encodeAmount(epoch), encodeAmount(index)) as Row | undefined;
     return r ? toIncomingTicket(r) : undefined;
   }
   bestIncomingTicket(channelId: Uint8Array, epoch: bigint): IncomingTicketRow | undefined {
@@ -336,16 +358,21 @@ export class Store {
     }));
   }
   insertOutgoingTicket(row: OutgoingTicketRow): void {
-    this.#s.outTicketInsert!.run(row.challenge, row.channelId, encodeAmount(row.epoch), encodeAmount(row.amount), row.issuedAt);
+    this.#s.outTicketInsert!.run(row.id, row.challenge, row.channelId, encodeAmount(row.epoch), encodeAmount(row.amount), row.issuedAt);
   }
-  outgoingTicket(challenge: Uint8Array): OutgoingTicketRow | undefined {
-    const r = this.#s.outTicketGet!.get(challenge) as Row | undefined;
-    return r
-      ? { challenge: buf(r.challenge), channelId: buf(r.channel_id), epoch: decodeAmount(r.epoch as string), amount: decodeAmount(r.amount as string), issuedAt: Number(r.issued_at) }
-      : undefined;
+  /** Every outgoing ticket still waiting for its response, in issue order. */
+  outgoingTickets(): OutgoingTicketRow[] {
+    return (this.#s.outTicketAll!.all() as Row[]).map((r) => ({
+      id: Number(r.id),
+      challenge: buf(r.challenge),
+      channelId: buf(r.channel_id),
+      epoch: decodeAmount(r.epoch as string),
+      amount: decodeAmount(r.amount as string),
+      issuedAt: Number(r.issued_at),
+    }));
   }
-  deleteOutgoingTicket(challenge: Uint8Array): void {
-    this.#s.outTicketDelete!.run(challenge);
+  deleteOutgoingTicket(id: number): void {
+    this.#s.outTicketDelete!.run(id);
   }
   pruneOutgoingTickets(issuedBefore: number): number {
     return this.#s.outTicketPrune!.run(issuedBefore).changes;
@@ -354,7 +381,9 @@ export class Store {
   // Mailbox
 
   insertMail(entry: Omit<MailboxEntry, "id">): number {
-    return Number(this.#s.mailInsert!.run(entry).lastInsertRowid);
+    const { ticket, ...columns } = entry;
+    const key = ticket ? { ticketChannel: ticket.channelId, ticketEpoch: encodeAmount(ticket.epoch), ticketIdx: encodeAmount(ticket.index) } : { ticketChannel: null, ticketEpoch: null, ticketIdx: null };
+    return Number(this.#s.mailInsert!.run({ ...columns, ...key }).lastInsertRowid);
   }
   listMail(recipient: Uint8Array, now: number, limit: number): MailboxEntry[] {
     return (this.#s.mailList!.all(recipient, now, limit) as Row[]).map(toMail);
@@ -445,6 +474,7 @@ function toMail(r: Row): MailboxEntry {
     ackSecret: bufOrNull(r.ack_secret),
     receivedAt: Number(r.received_at),
     expiresAt: Number(r.expires_at),
+    ticket: r.ticket_channel == null ? null : { channelId: buf(r.ticket_channel), epoch: decodeAmount(r.ticket_epoch as string), index: decodeAmount(r.ticket_idx as string) },
   };
 }
 

@@ -108,6 +108,38 @@ describe("OutgoingBook", () => {
     expect(book.voucherDue(20_000, 1_000).map((e) => e.channelId)).toEqual([channelId]);
   });
 
+  it("forgets, in memory and on disk, the tickets whose response never came once pruned", async () => {
+    const path = dbPath();
+    let store = new Store(path);
+    let book = new OutgoingBook(store);
+    await store.commit(book.applyChain(state()));
+    for (const [challenge, issuedAt] of [[C(1), 10], [C(2), 100]] as const) {
+      const issued = book.issue(payee, 2n, challenge, issuedAt);
+      if (!issued.ok) throw new Error(issued.detail);
+      await store.commit(issued.write!);
+    }
+    expect(book.pendingTickets).toBe(2);
+    expect(book.prune(50)).toBe(1);
+    expect(book.reveal(C(1))).toMatchObject({ ok: false, reason: "unknown_challenge" });
+    store.close();
+
+    store = new Store(path);
+    book = new OutgoingBook(store);
+    await store.commit(book.applyChain(state()));
+    expect(book.pendingTickets).toBe(1);
+    expect(book.reveal(C(1))).toMatchObject({ ok: false, reason: "unknown_challenge" });
+    const late = book.reveal(C(2));
+    expect(late).toMatchObject({ ok: true, amount: 2n });
+    if (late.ok) await store.commit(late.write);
+    expect(store.outgoingTickets()).toEqual([]);
+    // Issue order goes on after the ids that were used.
+    const next = book.issue(payee, 1n, C(3), 200);
+    if (!next.ok) throw new Error(next.detail);
+    await store.commit(next.write!);
+    expect(store.outgoingTickets().map((t) => t.id)).toEqual([3]);
+    store.close();
+  });
+
   it("refuses to issue without a channel or beyond its funds", async () => {
     const store = new Store(":memory:");
     const book = new OutgoingBook(store);

@@ -19,18 +19,33 @@ export interface OutgoingEntry {
 
 export type RevealOutcome = { ok: true; channelId: `0x${string}`; amount: bigint; write: () => void } | { ok: false; reason: "unknown_challenge" | "old_epoch" };
 
+/** An outgoing ticket waiting for its response: its row is in the store until then (or until pruned). */
+interface PendingTicket {
+  id: number;
+  channelId: `0x${string}`;
+  epoch: bigint;
+  amount: bigint;
+  issuedAt: number;
+}
+
 /**
  * The payer's book: one ledger per outgoing channel plus the tickets still waiting for their response
- * (in the store, so a restart resumes at the persisted index and still honours late reveals).
+ * (in the store, so a restart resumes at the persisted index and still honours late reveals; in memory by
+ * challenge, so a reveal is found without reading the store and the rows can be kept in issue order).
  */
 export class OutgoingBook {
   readonly #store: Store;
   readonly #entries = new Map<string, OutgoingEntry>();
-  /** Reveals applied in memory whose row deletion is not committed yet (a duplicate must not count twice). */
-  readonly #revealing = new Set<string>();
+  /** Tickets waiting for their response, by challenge (lower-case hex). */
+  readonly #pending = new Map<string, PendingTicket>();
+  #nextId = 1;
 
   constructor(store: Store) {
     this.#store = store;
+    for (const row of store.outgoingTickets()) {
+      this.#pending.set(toHex(row.challenge), { id: row.id, channelId: toHex(row.channelId), epoch: row.epoch, amount: row.amount, issuedAt: row.issuedAt });
+      this.#nextId = row.id + 1;
+    }
     for (const row of store.outgoingChannels()) {
       const channelId = toHex(row.channelId);
       this.#entries.set(channelId, {
@@ -84,12 +99,15 @@ export class OutgoingBook {
     if (!result.ok) return result;
     entry.ledger = result.channel;
     const snapshot = { ...entry, ledger: { ...entry.ledger } };
+    // Known from now on: its packet leaves only once this write committed, so no reveal can come sooner.
+    const pending: PendingTicket = { id: this.#nextId++, channelId: entry.channelId, epoch: result.ticket.epoch, amount, issuedAt: now };
+    this.#pending.set(challenge.toLowerCase(), pending);
     return {
       ...result,
       channelId: entry.channelId,
       write: () => {
         this.#save(snapshot);
-        this.#store.insertOutgoingTicket({ challenge: fromHex(challenge), channelId: fromHex(entry.channelId), epoch: result.ticket.epoch, amount, issuedAt: now });
+        this.#store.insertOutgoingTicket({ ...pending, challenge: fromHex(challenge), channelId: fromHex(entry.channelId) });
       },
     };
   }
@@ -131,19 +149,15 @@ export class OutgoingBook {
     return { ticket, channelId: entry.channelId, write: () => this.#save(snapshot) };
   }
 
-  /** The payee revealed `challenge`'s response: its amount is now owed (confirmed). */
+  /** The payee revealed `challenge`'s response: its amount is now owed (confirmed), once. */
   reveal(challenge: `0x${string}`): RevealOutcome {
     const key = challenge.toLowerCase();
-    // Outgoing tickets are committed before their packet is sent, so the store knows every one.
-    const row = this.#revealing.has(key) ? undefined : this.#store.outgoingTicket(fromHex(key));
-    if (!row) return { ok: false, reason: "unknown_challenge" };
-    this.#revealing.add(key);
-    const pending = { channelId: toHex(row.channelId), epoch: row.epoch, amount: row.amount };
+    const pending = this.#pending.get(key);
+    if (!pending) return { ok: false, reason: "unknown_challenge" };
     const entry = this.get(pending.channelId);
-    if (!entry || entry.ledger.epoch !== pending.epoch) {
-      this.#revealing.delete(key);
-      return { ok: false, reason: "old_epoch" };
-    }
+    if (!entry || entry.ledger.epoch !== pending.epoch) return { ok: false, reason: "old_epoch" };
+    // A duplicate reveal finds nothing from here on.
+    this.#pending.delete(key);
     entry.ledger = confirmAmount(entry.ledger, pending.amount);
     const snapshot = { ...entry, ledger: { ...entry.ledger } };
     return {
@@ -152,10 +166,20 @@ export class OutgoingBook {
       amount: pending.amount,
       write: () => {
         this.#save(snapshot);
-        this.#store.deleteOutgoingTicket(fromHex(key));
-        this.#revealing.delete(key);
+        this.#store.deleteOutgoingTicket(pending.id);
       },
     };
+  }
+
+  /** Tickets waiting for their response. */
+  get pendingTickets(): number {
+    return this.#pending.size;
+  }
+
+  /** Forgets tickets issued at or before `issuedBefore` whose response never came; returns how many rows went. */
+  prune(issuedBefore: number): number {
+    for (const [key, pending] of this.#pending) if (pending.issuedAt <= issuedBefore) this.#pending.delete(key);
+    return this.#store.pruneOutgoingTickets(issuedBefore);
   }
 
   #save(entry: OutgoingEntry): void {
