@@ -322,6 +322,7 @@ export class Relay {
         inFlight: this.pipeline.inFlight,
         circuits: this.pipeline.circuits,
         outgoingChallenges: this.pipeline.outgoingChallenges,
+        outgoingTicketsUnrevealed: this.outgoing.pendingTickets,
         replayTagsInFlight: this.replay.inFlight,
         relaysKnown: this.follower.relays.length,
         registered: this.follower.relayByNode(this.address) !== undefined,

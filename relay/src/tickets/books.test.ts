@@ -140,6 +140,21 @@ describe("OutgoingBook", () => {
     store.close();
   });
 
+  it("remembers at most maxPending unrevealed tickets, forgetting the oldest first", async () => {
+    const store = new Store(":memory:");
+    const book = new OutgoingBook(store, { maxPending: 2 });
+    await store.commit(book.applyChain(state()));
+    for (const n of [1, 2, 3]) {
+      const issued = book.issue(payee, 1n, C(n), n);
+      if (!issued.ok) throw new Error(issued.detail);
+      await store.commit(issued.write!);
+    }
+    expect(book.pendingTickets).toBe(2);
+    expect(book.reveal(C(1))).toMatchObject({ ok: false, reason: "unknown_challenge" });
+    expect(book.reveal(C(3))).toMatchObject({ ok: true, amount: 1n });
+    expect(book.reveal(C(2))).toMatchObject({ ok: true, amount: 1n });
+  });
+
   it("refuses to issue without a channel or beyond its funds", async () => {
     const store = new Store(":memory:");
     const book = new OutgoingBook(store);

@@ -36,12 +36,20 @@ interface PendingTicket {
 export class OutgoingBook {
   readonly #store: Store;
   readonly #entries = new Map<string, OutgoingEntry>();
-  /** Tickets waiting for their response, by challenge (lower-case hex). */
+  /** Tickets waiting for their response, by challenge (lower-case hex), oldest first. */
   readonly #pending = new Map<string, PendingTicket>();
+  readonly #maxPending: number;
   #nextId = 1;
 
-  constructor(store: Store) {
+  /**
+   * `maxPending` bounds the tickets remembered in memory: a next hop that never reveals (it dropped the packet,
+   * or the recipient never fetched it) leaves its tickets waiting until they are pruned. Beyond it the oldest
+   * is forgotten (its row stays until pruned): a reveal for it then finds nothing, and its payee, who holds the
+   * signed ticket, can still redeem it.
+   */
+  constructor(store: Store, options: { maxPending?: number } = {}) {
     this.#store = store;
+    this.#maxPending = options.maxPending ?? 500_000;
     for (const row of store.outgoingTickets()) {
       this.#pending.set(toHex(row.challenge), { id: row.id, channelId: toHex(row.channelId), epoch: row.epoch, amount: row.amount, issuedAt: row.issuedAt });
       this.#nextId = row.id + 1;
@@ -102,6 +110,7 @@ export class OutgoingBook {
     // Known from now on: its packet leaves only once this write committed, so no reveal can come sooner.
     const pending: PendingTicket = { id: this.#nextId++, channelId: entry.channelId, epoch: result.ticket.epoch, amount, issuedAt: now };
     this.#pending.set(challenge.toLowerCase(), pending);
+    if (this.#pending.size > this.#maxPending) this.#pending.delete(this.#pending.keys().next().value!);
     return {
       ...result,
       channelId: entry.channelId,
