@@ -5,6 +5,7 @@
  * every latency measured beside it (a relay's thread waits at least this long too, and its packets with it).
  * Costs ~1 % of a core. Controlled over IPC by bench/relay.ts: "start" begins a window, "stats" ends it.
  */
+import { percentile } from "../measure.ts";
 import { nowUs } from "./wire.ts";
 
 const TICK_MS = 1;
@@ -28,7 +29,7 @@ process.on("message", (message: { cmd: string }) => {
     case "stats": {
       measuring = false;
       const sorted = Float64Array.from(lateUs).sort();
-      const at = (p: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! / 1000);
+      const at = (p: number) => percentile(sorted, p) / 1000;
       const overMs = (ms: number) => sorted.filter((us) => us > ms * 1000).length;
       const totalLateMs = sorted.reduce((a, b) => a + b, 0) / 1000;
       return void process.send!({ reply: "stats", wakeups: sorted.length, p50Ms: at(50), p99Ms: at(99), maxMs: sorted.length ? sorted.at(-1)! / 1000 : Number.NaN, over3Ms: overMs(3), over10Ms: overMs(10), totalLateMs });

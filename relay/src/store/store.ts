@@ -151,7 +151,6 @@ export class Store {
     this.#s = {
       replayInsert: p("INSERT OR IGNORE INTO replay_tags (tag) VALUES (?)"),
       replayHas: p("SELECT 1 FROM replay_tags WHERE tag = ?"),
-      replayCount: p("SELECT COUNT(*) AS n FROM replay_tags"),
       inChannelUpsert: p(`INSERT INTO incoming_channels (channel_id, payer, epoch, last_index, last_base, revealed, best_cumulative)
         VALUES (@channelId, @payer, @epoch, @lastIndex, @lastBase, @revealed, @bestCumulative)
         ON CONFLICT (channel_id) DO UPDATE SET payer = excluded.payer, epoch = excluded.epoch, last_index = excluded.last_index,
@@ -247,9 +246,6 @@ export class Store {
   }
   hasReplayTag(tag: Uint8Array): boolean {
     return this.#s.replayHas!.get(tag) !== undefined;
-  }
-  replayTagCount(): number {
-    return Number((this.#s.replayCount!.get() as Row).n);
   }
 
   // Incoming channels and tickets (payee side)
