@@ -14,10 +14,10 @@ import WebSocket from "ws";
 import type { FastifyInstance } from "fastify";
 import type { Address } from "viem";
 import { getChannel } from "#contracts";
-import { createSottoClient, type ReceivedMessage, type SottoClient } from "#client";
+import { createSottoClient, type ClientLogger, type ReceivedMessage, type SottoClient } from "#client";
 import { createApiServer } from "#client/node";
 import { startLocalNetwork, type LocalNetwork } from "../../cli/src/devnet/localNetwork.ts";
-import { waitFor } from "../support/waitFor.ts";
+import { waitFor, within } from "../support/waitFor.ts";
 
 const repoRoot = join(import.meta.dirname, "../..");
 const python = spawnSync("python3", ["--version"]).status === 0 ? "python3" : undefined;
@@ -31,6 +31,24 @@ describe("local API of a client (relay processes, real libp2p and chain)", () =>
   const token = randomBytes(18).toString("base64url");
   const sdkInbox: ReceivedMessage[] = [];
   const entries = new Map<SottoClient, Address>();
+  // Both clients' logs, kept so that a failing step can show what the clients saw (the last 400 lines).
+  const clientLog: string[] = [];
+  const recorder = (who: string): ClientLogger => {
+    const at = (level: string) => (message: string, context?: Record<string, unknown>, error?: unknown) => {
+      const fields = JSON.stringify(context ?? {}, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
+      clientLog.push(`${new Date().toISOString()} ${who} ${level} ${message} ${fields}${error ? ` (${(error as Error).message})` : ""}`);
+      if (clientLog.length > 400) clientLog.shift();
+    };
+    return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+  };
+  const withClientLog = async (body: () => Promise<void>) => {
+    try {
+      await body();
+    } catch (error) {
+      if (error instanceof Error) error.message += `\n--- the clients' last log lines ---\n${clientLog.slice(-80).join("\n")}`;
+      throw error;
+    }
+  };
 
   const api = async (path: string, init: { method?: string; body?: unknown; token?: string | null } = {}) => {
     const headers: Record<string, string> = {};
@@ -40,10 +58,10 @@ describe("local API of a client (relay processes, real libp2p and chain)", () =>
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 
-  async function makeClient(account: number, entry: number): Promise<SottoClient> {
+  async function makeClient(account: number, entry: number, name: string): Promise<SottoClient> {
     const wallet = net.devnet.wallet(net.devnet.accountKey(account));
     await net.devnet.fund(wallet.account.address, { tokens: 10_000n });
-    const client = await createSottoClient({ publicClient: net.devnet.publicClient, wallet, contracts: net.devnet.contracts, identityKey: randomBytes(32), receiptTimeoutMs: 20_000 });
+    const client = await createSottoClient({ publicClient: net.devnet.publicClient, wallet, contracts: net.devnet.contracts, identityKey: randomBytes(32), receiptTimeoutMs: 20_000, logger: recorder(name) });
     await client.fundChannel({ relay: net.relays[entry]!.node, amount: 1_000n });
     entries.set(client, net.relays[entry]!.node);
     return client;
@@ -51,11 +69,11 @@ describe("local API of a client (relay processes, real libp2p and chain)", () =>
 
   beforeAll(async () => {
     net = await startLocalNetwork({ relays: 3, processes: true, logLevel: process.env.E2E_LOG ?? "warn", relayConfig: { settlement: { jitterMs: 0, minValue: "1000000" }, tickets: { voucherIdleMs: 200 } } });
-    sdk = await makeClient(15, 0);
+    sdk = await makeClient(15, 0, "sdk");
     await sdk.address();
     await sdk.listen();
     sdk.onMessage((m) => void sdkInbox.push(m));
-    served = await makeClient(16, 1);
+    served = await makeClient(16, 1, "served");
     app = await createApiServer({ client: served, token });
     url = await app.listen({ host: "127.0.0.1", port: 0 });
   }, 180_000);
@@ -133,19 +151,24 @@ describe("local API of a client (relay processes, real libp2p and chain)", () =>
     ws.close();
   });
 
-  it.skipIf(!python)("the Python example (standard library only) sends, fetches and listens through the API", async () => {
+  it.skipIf(!python)("the Python example (standard library only) sends, fetches and listens through the API", () => withClientLog(async () => {
     const script = join(repoRoot, "docs/examples/python/sotto_client.py");
     const env = { ...process.env, SOTTO_API_URL: url, SOTTO_API_TOKEN: token };
     // Asynchronous: the API answering the script runs in this very process.
+    // Each step is bounded well inside the test's timeout, so a hang names the step that hung.
     const run = (...args: string[]) =>
-      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-        const child = spawn(python!, [script, ...args], { env, timeout: 60_000 });
-        let out = "";
-        let err = "";
-        child.stdout.on("data", (d) => (out += d));
-        child.stderr.on("data", (d) => (err += d));
-        child.once("close", (code) => resolve({ code, out, err }));
-      });
+      within(
+        new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+          const child = spawn(python!, [script, ...args], { env, timeout: 30_000 });
+          let out = "";
+          let err = "";
+          child.stdout.on("data", (d) => (out += d));
+          child.stderr.on("data", (d) => (err += d));
+          child.once("close", (code) => resolve({ code, out, err }));
+        }),
+        `python3 sotto_client.py ${args.join(" ")}`,
+        31_000,
+      );
     expect(JSON.parse((await run("address")).out).address).toMatch(/^sotto1/);
     const channels = JSON.parse((await run("channels")).out);
     expect(channels.map((c: { relay: string }) => c.relay)).toContain(entries.get(served));
@@ -168,11 +191,12 @@ describe("local API of a client (relay processes, real libp2p and chain)", () =>
     lines.on("line", (line) => output.push(line));
     await waitFor(() => output.length, (n) => n >= 1, "the python listener to subscribe", 20_000);
     expect(JSON.parse(output[0]!)).toMatchObject({ subscribed: true, nodeId: served.nodeId });
-    await sdk.send((await api("/v1/address")).body.address, "to python, live");
-    const code = await new Promise<number | null>((resolve) => listener.once("exit", resolve));
+    const live = await within(sdk.send((await api("/v1/address")).body.address, "to python, live"), "the SDK's send to the API's address", 25_000);
+    expect(live.delivered).toBe(true);
+    const code = await within(new Promise<number | null>((resolve) => listener.once("exit", resolve)), `the python listener to print the message (it printed ${JSON.stringify(output)})`, 20_000).finally(() => listener.kill());
     expect(code).toBe(0);
     expect(JSON.parse(output[1]!)).toMatchObject({ type: "message", message: "to python, live", replyable: true });
-  });
+  }));
 
   it("shows and funds channels; after the relays settle, the chain holds what the ledger says was paid", async () => {
     const relay = entries.get(served)!;

@@ -10,3 +10,16 @@ export async function waitFor<T>(read: () => Promise<T> | T, ok: (value: T) => b
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Awaits `promise` for at most `timeoutMs`; the error names the step, so a hang says where it was. */
+export async function within<T>(promise: Promise<T>, what: string, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
