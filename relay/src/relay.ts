@@ -28,6 +28,9 @@ import { IncomingBook } from "./tickets/incomingBook.ts";
 import { OutgoingBook } from "./tickets/outgoingBook.ts";
 import { toHex } from "./util/hex.ts";
 
+/** Unrevealed outgoing tickets forgotten per turn of the event loop once they can no longer be answered. */
+const OUTGOING_PRUNE_CHUNK = 2_000;
+
 export class RelayStartError extends Error {
   override name = "RelayStartError" as const;
 }
@@ -247,7 +250,7 @@ export class Relay {
       this.pipeline.sweep();
       replay.sweep(now);
       this.store.pruneUnansweredTickets(now - answerWindowMs);
-      this.outgoing.prune(now - answerWindowMs);
+      void this.#pruneOutgoing(now - answerWindowMs);
       for (const expired of this.mailbox.expire(Date.now())) {
         this.metrics.mailboxExpired.inc();
         logger.info({ recipient: toHex(expired.recipient) }, "mailbox message expired unread; it will not be paid");
@@ -280,6 +283,19 @@ export class Relay {
       } catch (error) {
         this.logger.debug({ payer, err: (error as Error).message }, "could not reach payer to resend reveals; will resend on its next packet");
       }
+    }
+  }
+
+  #pruningOutgoing = false;
+
+  /** Forgets unrevealed outgoing tickets that can no longer be answered, a chunk at a time, the event loop free in between. */
+  async #pruneOutgoing(issuedBefore: number): Promise<void> {
+    if (this.#pruningOutgoing) return;
+    this.#pruningOutgoing = true;
+    try {
+      while (!this.#stopping && this.outgoing.prune(issuedBefore, OUTGOING_PRUNE_CHUNK) === OUTGOING_PRUNE_CHUNK) await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      this.#pruningOutgoing = false;
     }
   }
 

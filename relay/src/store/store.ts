@@ -175,9 +175,11 @@ export class Store {
         ON CONFLICT (channel_id) DO UPDATE SET payee = excluded.payee, epoch = excluded.epoch, next_index = excluded.next_index, confirmed = excluded.confirmed`),
       outChannelAll: p("SELECT * FROM outgoing_channels"),
       outTicketInsert: p("INSERT OR REPLACE INTO outgoing_tickets (id, challenge, channel_id, epoch, amount, issued_at) VALUES (?, ?, ?, ?, ?, ?)"),
-      outTicketAll: p("SELECT * FROM outgoing_tickets ORDER BY id"),
+      outTicketNewest: p("SELECT * FROM (SELECT * FROM outgoing_tickets ORDER BY id DESC LIMIT ?) ORDER BY id"),
       outTicketDelete: p("DELETE FROM outgoing_tickets WHERE id = ?"),
-      outTicketPrune: p("DELETE FROM outgoing_tickets WHERE issued_at <= ?"),
+      // Rows are in issue order (id), so the old ones are the first ones: a chunk reads `limit` rows at most,
+      // however many tickets wait (a next hop that stopped revealing can leave millions).
+      outTicketPrune: p("DELETE FROM outgoing_tickets WHERE id IN (SELECT id FROM outgoing_tickets ORDER BY id LIMIT ?) AND issued_at <= ?"),
       mailInsert: p(`INSERT INTO mailbox (recipient, frame, challenge_in, upstream, ack_secret, received_at, expires_at, ticket_channel, ticket_epoch, ticket_idx)
         VALUES (@recipient, @frame, @challengeIn, @upstream, @ackSecret, @receivedAt, @expiresAt, @ticketChannel, @ticketEpoch, @ticketIdx)`),
       mailList: p("SELECT * FROM mailbox WHERE recipient = ? AND expires_at > ? ORDER BY id LIMIT ?"),
@@ -356,9 +358,9 @@ export class Store {
   insertOutgoingTicket(row: OutgoingTicketRow): void {
     this.#s.outTicketInsert!.run(row.id, row.challenge, row.channelId, encodeAmount(row.epoch), encodeAmount(row.amount), row.issuedAt);
   }
-  /** Every outgoing ticket still waiting for its response, in issue order. */
-  outgoingTickets(): OutgoingTicketRow[] {
-    return (this.#s.outTicketAll!.all() as Row[]).map((r) => ({
+  /** The newest `limit` outgoing tickets still waiting for their response (all by default), in issue order. */
+  outgoingTickets(limit = Number.MAX_SAFE_INTEGER): OutgoingTicketRow[] {
+    return (this.#s.outTicketNewest!.all(limit) as Row[]).map((r) => ({
       id: Number(r.id),
       challenge: buf(r.challenge),
       channelId: buf(r.channel_id),
@@ -370,8 +372,9 @@ export class Store {
   deleteOutgoingTicket(id: number): void {
     this.#s.outTicketDelete!.run(id);
   }
-  pruneOutgoingTickets(issuedBefore: number): number {
-    return this.#s.outTicketPrune!.run(issuedBefore).changes;
+  /** Deletes those of the `limit` oldest outgoing tickets issued at or before `issuedBefore`; returns how many. */
+  pruneOutgoingTickets(issuedBefore: number, limit: number): number {
+    return this.#s.outTicketPrune!.run(limit, issuedBefore).changes;
   }
 
   // Mailbox

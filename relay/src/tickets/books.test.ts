@@ -155,6 +155,55 @@ describe("OutgoingBook", () => {
     expect(book.reveal(C(2))).toMatchObject({ ok: true, amount: 1n });
   });
 
+  it("after a restart with more unrevealed tickets than maxPending, remembers the newest and goes on after the last id", async () => {
+    const path = dbPath();
+    let store = new Store(path);
+    let book = new OutgoingBook(store);
+    await store.commit(book.applyChain(state()));
+    for (const n of [1, 2, 3, 4]) {
+      const issued = book.issue(payee, 1n, C(n), n);
+      if (!issued.ok) throw new Error(issued.detail);
+      await store.commit(issued.write!);
+    }
+    store.close();
+
+    store = new Store(path);
+    book = new OutgoingBook(store, { maxPending: 2 });
+    await store.commit(book.applyChain(state()));
+    expect(book.pendingTickets).toBe(2);
+    expect(book.reveal(C(2))).toMatchObject({ ok: false, reason: "unknown_challenge" });
+    // The forgotten ones stay on disk until pruned (their payee can redeem them regardless).
+    expect(store.outgoingTickets().map((t) => t.issuedAt)).toEqual([1, 2, 3, 4]);
+    const next = book.issue(payee, 1n, C(5), 5);
+    if (!next.ok) throw new Error(next.detail);
+    await store.commit(next.write!);
+    expect(store.outgoingTickets().map((t) => t.id)).toEqual([1, 2, 3, 4, 5]);
+    const late = book.reveal(C(4));
+    expect(late).toMatchObject({ ok: true, amount: 1n });
+    if (late.ok) await store.commit(late.write);
+    expect(store.outgoingTickets().map((t) => t.id)).toEqual([1, 2, 3, 5]);
+    store.close();
+  });
+
+  it("prunes a chunk at a time, oldest first, and stops at the first ticket young enough to be answered", async () => {
+    const store = new Store(":memory:");
+    const book = new OutgoingBook(store);
+    await store.commit(book.applyChain(state()));
+    for (const n of [1, 2, 3, 4, 5, 6, 7]) {
+      const issued = book.issue(payee, 1n, C(n), n * 10);
+      if (!issued.ok) throw new Error(issued.detail);
+      await store.commit(issued.write!);
+    }
+    expect(book.prune(50, 2)).toBe(2);
+    expect(book.prune(50, 2)).toBe(2);
+    expect(book.prune(50, 2)).toBe(1);
+    expect(book.prune(50, 2)).toBe(0);
+    expect(book.pendingTickets).toBe(2);
+    expect(store.outgoingTickets().map((t) => t.issuedAt)).toEqual([60, 70]);
+    for (const n of [1, 5]) expect(book.reveal(C(n))).toMatchObject({ ok: false, reason: "unknown_challenge" });
+    expect(book.reveal(C(6))).toMatchObject({ ok: true, amount: 1n });
+  });
+
   it("refuses to issue without a channel or beyond its funds", async () => {
     const store = new Store(":memory:");
     const book = new OutgoingBook(store);

@@ -50,7 +50,8 @@ export class OutgoingBook {
   constructor(store: Store, options: { maxPending?: number } = {}) {
     this.#store = store;
     this.#maxPending = options.maxPending ?? 500_000;
-    for (const row of store.outgoingTickets()) {
+    // After a long outage of a next hop there may be more rows than that: the newest are remembered.
+    for (const row of store.outgoingTickets(this.#maxPending)) {
       this.#pending.set(toHex(row.challenge), { id: row.id, channelId: toHex(row.channelId), epoch: row.epoch, amount: row.amount, issuedAt: row.issuedAt });
       this.#nextId = row.id + 1;
     }
@@ -185,10 +186,19 @@ export class OutgoingBook {
     return this.#pending.size;
   }
 
-  /** Forgets tickets issued at or before `issuedBefore` whose response never came; returns how many rows went. */
-  prune(issuedBefore: number): number {
-    for (const [key, pending] of this.#pending) if (pending.issuedAt <= issuedBefore) this.#pending.delete(key);
-    return this.#store.pruneOutgoingTickets(issuedBefore);
+  /**
+   * Forgets up to `limit` of the tickets issued at or before `issuedBefore` whose response never came, oldest
+   * first; returns how many rows went (fewer than `limit`: none of that age is left). Both the memory and the
+   * table are in issue order, so a call costs `limit` at most, however many tickets wait.
+   */
+  prune(issuedBefore: number, limit = 10_000): number {
+    let forgotten = 0;
+    for (const [key, pending] of this.#pending) {
+      if (pending.issuedAt > issuedBefore || forgotten === limit) break;
+      this.#pending.delete(key);
+      forgotten++;
+    }
+    return this.#store.pruneOutgoingTickets(issuedBefore, limit);
   }
 
   #save(entry: OutgoingEntry): void {
