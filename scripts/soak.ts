@@ -16,10 +16,12 @@
  * covers its interval — and the V8 heap), each relay's CPU from /proc, and the sender's and recipient's RSS
  * and event-loop delay, and prints a progress line on stderr. At the end: each process's memory slope (MiB/min,
  * least-squares line over the samples after --warmup-minutes, default 20 % of the run, at least 30 s) of its
- * RSS and of its JS heap floor (the least heap of each minute: what garbage collection cannot free), the
+ * RSS and of its retained JS heap (what garbage collection cannot free: the relay's heap right after each
+ * major GC, sotto_nodejs_heap_after_major_gc_bytes, when there were three after the warm-up; else, and for the
+ * sender and recipient, the least heap of each minute), the
  * event-loop lag, the latency over time, and the loss (messages without receipt / not received). Writes
  * bench/results/soak.json (runs of --minutes ≥ 3; shorter ones write to $TMPDIR; --out <file> anywhere) and exits
- * non-zero on any loss or when a relay's heap floor grows faster than HEAP_FLOOR_SLOPE_LIMIT.
+ * non-zero on any loss or when a relay's retained heap grows faster than HEAP_FLOOR_SLOPE_LIMIT.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -94,7 +96,7 @@ type LiveLoad = { launched: number; delivered: number; failed: number; retries: 
 type Sample = {
   /** Minutes since the soak load started. */
   t: number;
-  relays: { rssMiB: number; heapUsedMiB: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; cpuCores: number }[];
+  relays: { rssMiB: number; heapUsedMiB: number; heapAfterMajorGcMiB: number; majorGcs: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; cpuCores: number }[];
   sender: { rssMiB: number; heapUsedMiB: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; cpuCores: number };
   recipient: { rssMiB: number; heapUsedMiB: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; cpuCores: number };
   progress: LiveLoad | undefined;
@@ -186,6 +188,8 @@ async function main(): Promise<number> {
         relays: metrics.map((m, i) => ({
           rssMiB: metricSum(m, "sotto_process_resident_memory_bytes") / 2 ** 20,
           heapUsedMiB: metricSum(m, "sotto_nodejs_heap_size_used_bytes") / 2 ** 20,
+          heapAfterMajorGcMiB: m.has("sotto_nodejs_heap_after_major_gc_bytes") ? metricSum(m, "sotto_nodejs_heap_after_major_gc_bytes") / 2 ** 20 : Number.NaN,
+          majorGcs: metricSum(m, "sotto_nodejs_major_gcs_total"),
           lagP50Ms: metricSum(m, "sotto_nodejs_eventloop_lag_p50_seconds") * 1000,
           lagP99Ms: metricSum(m, "sotto_nodejs_eventloop_lag_p99_seconds") * 1000,
           lagMaxMs: metricSum(m, "sotto_nodejs_eventloop_lag_max_seconds") * 1000,
@@ -251,8 +255,22 @@ async function main(): Promise<number> {
       const full = [...minutes].filter(([, m]) => m.samples >= Math.max(2, 30 / SAMPLE_SECONDS));
       return regression(full.map(([minute, m]) => [minute + 0.5, m.floor] as [number, number])).slope;
     };
+    // Better than a floor where the relay reports it: the heap right after each major GC, the one moment the
+    // heap holds only what is retained. A slope needs three of them after the warm-up.
+    const retainedHeapSlope = (i: number) => {
+      const points: [number, number][] = [];
+      let gcs = samples.find((x) => x.t >= WARMUP_MINUTES)?.relays[i]!.majorGcs ?? Number.NaN;
+      for (const x of after) {
+        const r = x.relays[i]!;
+        if (r.majorGcs > gcs && Number.isFinite(r.heapAfterMajorGcMiB)) points.push([x.t, r.heapAfterMajorGcMiB]);
+        gcs = r.majorGcs;
+      }
+      return points.length >= 3 ? { slope: regression(points).slope, points: points.length } : { slope: Number.NaN, points: points.length };
+    };
     const relays = s.net.relays.map((r, i) => {
       const rss = slope((x) => x.relays[i]!.rssMiB);
+      const retained = retainedHeapSlope(i);
+      const floor = heapFloorSlope((x) => x.relays[i]!.heapUsedMiB);
       const heap = slope((x) => x.relays[i]!.heapUsedMiB);
       const lagP99 = samples.map((x) => x.relays[i]!.lagP99Ms).filter(Number.isFinite);
       return {
@@ -261,7 +279,12 @@ async function main(): Promise<number> {
         rssSlopeMiBPerMin: rss.slope,
         rssSlopeR2: rss.r2,
         heapSlopeMiBPerMin: heap.slope,
-        heapFloorSlopeMiBPerMin: heapFloorSlope((x) => x.relays[i]!.heapUsedMiB),
+        heapFloorSlopeMiBPerMin: floor,
+        retainedHeapSlopeMiBPerMin: retained.slope,
+        majorGcsAfterWarmup: retained.points,
+        /** The verdict's measure: the retained heap's slope when there were enough major GCs, else the floor's. */
+        heapSlopeMiBPerMinVerdict: Number.isFinite(retained.slope) ? retained.slope : floor,
+        heapSlopeMethod: Number.isFinite(retained.slope) ? `after each major GC (${retained.points})` : "least of each minute",
         eventLoopLagMs: { p50Median: summarize(samples.map((x) => x.relays[i]!.lagP50Ms)).p50, p99Median: summarize(lagP99).p50, p99Worst: Math.max(...lagP99), maxWorst: Math.max(...samples.map((x) => x.relays[i]!.lagMaxMs)) },
         cpuCoresMean: summarize(samples.map((x) => x.relays[i]!.cpuCores)).mean,
         counters: relayCounters(m0[i]!, m1[i]!),
@@ -295,10 +318,10 @@ async function main(): Promise<number> {
     });
     // The relay whose memory grew fastest (a negative slope is memory given back, not a leak).
     const worstRelaySlope = relays.reduce((a, r) => (r.rssSlopeMiBPerMin > a.rssSlopeMiBPerMin ? r : a), relays[0]!);
-    const worstHeap = relays.reduce((a, r) => (r.heapFloorSlopeMiBPerMin > a.heapFloorSlopeMiBPerMin ? r : a), relays[0]!);
+    const worstHeap = relays.reduce((a, r) => (r.heapSlopeMiBPerMinVerdict > a.heapSlopeMiBPerMinVerdict ? r : a), relays[0]!);
     // A floor slope needs two full minutes after the warm-up; a shorter run measures no floor and fails nothing on it.
-    const heapMeasured = relays.every((r) => Number.isFinite(r.heapFloorSlopeMiBPerMin));
-    const heapFlat = heapMeasured && relays.every((r) => r.heapFloorSlopeMiBPerMin <= HEAP_FLOOR_SLOPE_LIMIT);
+    const heapMeasured = relays.every((r) => Number.isFinite(r.heapSlopeMiBPerMinVerdict));
+    const heapFlat = heapMeasured && relays.every((r) => r.heapSlopeMiBPerMinVerdict <= HEAP_FLOOR_SLOPE_LIMIT);
     const worstLag = relays.reduce((a, r) => (r.eventLoopLagMs.p99Worst > a.eventLoopLagMs.p99Worst ? r : a), relays[0]!);
     const achieved = load.delivered / (load.measuredSeconds + load.drainSeconds);
     const figures = [
@@ -306,16 +329,16 @@ async function main(): Promise<number> {
       { figure: "soak: rate held", value: achieved, unit: "messages/s", target: "", met: null, note: `offered ${rate}/s = half of max ${maxThroughput ? maxThroughput.toFixed(1) : "?"}/s (${maxSource ?? "rate given"}); ${load.lateStarts} messages started > 100 ms late (in-flight cap ${Math.max(64, Math.ceil(rate * 2))} reached or sender busy), worst ${load.maxStartDelayMs.toFixed(0)} ms` },
       { figure: "soak: send → receipt p50 / p99", value: latency.p50, unit: "ms", target: "", met: null, note: `p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(0)} ms; p50 first tenth ${tenths[0]!.p50.toFixed(1)} ms, last tenth ${tenths[9]!.p50.toFixed(1)} ms` },
       { figure: "soak: relay memory slope after warm-up (steepest)", value: worstRelaySlope.rssSlopeMiBPerMin, unit: "MiB/min", target: "", met: null, note: `${worstRelaySlope.relay}, RSS ${worstRelaySlope.rssMiB.afterWarmup?.toFixed(0)} → ${worstRelaySlope.rssMiB.last.toFixed(0)} MiB (max ${worstRelaySlope.rssMiB.max.toFixed(0)}), R² ${worstRelaySlope.rssSlopeR2.toFixed(2)}; every relay: ${relays.map((r) => `${r.rssSlopeMiBPerMin.toFixed(1)} (R² ${r.rssSlopeR2.toFixed(2)})`).join(", ")} MiB/min` },
-      { figure: "soak: relay JS heap floor slope after warm-up (steepest)", value: worstHeap.heapFloorSlopeMiBPerMin, unit: "MiB/min", target: `≤ ${HEAP_FLOOR_SLOPE_LIMIT} (flat)`, met: heapMeasured ? heapFlat : null, note: `${worstHeap.relay}; least heap of each minute after the warm-up; every relay: ${relays.map((r) => r.heapFloorSlopeMiBPerMin.toFixed(2)).join(", ")} MiB/min; sender ${sender.heapFloorSlopeMiBPerMin.toFixed(2)}, recipient ${recipient.heapFloorSlopeMiBPerMin.toFixed(2)} (the recipient's benchmark harness keeps every message's sequence number and latency)` },
+      { figure: "soak: relay retained JS heap slope after warm-up (steepest)", value: worstHeap.heapSlopeMiBPerMinVerdict, unit: "MiB/min", target: `≤ ${HEAP_FLOOR_SLOPE_LIMIT} (flat)`, met: heapMeasured ? heapFlat : null, note: `${worstHeap.relay}, heap ${worstHeap.heapSlopeMethod}; every relay: ${relays.map((r) => `${r.heapSlopeMiBPerMinVerdict.toFixed(2)} (${r.heapSlopeMethod})`).join(", ")} MiB/min; least heap of each minute: ${relays.map((r) => r.heapFloorSlopeMiBPerMin.toFixed(2)).join(", ")}; sender ${sender.heapFloorSlopeMiBPerMin.toFixed(2)}, recipient ${recipient.heapFloorSlopeMiBPerMin.toFixed(2)} (the recipient's benchmark harness keeps every message's sequence number and latency)` },
       { figure: "soak: sender memory slope", value: sender.rssSlopeMiBPerMin, unit: "MiB/min", target: "", met: null, note: `R² ${sender.rssSlopeR2.toFixed(2)}, RSS ${sender.rssMiB.first.toFixed(0)} → ${sender.rssMiB.last.toFixed(0)} MiB; recipient ${recipient.rssSlopeMiBPerMin.toFixed(1)} MiB/min (R² ${recipient.rssSlopeR2.toFixed(2)})` },
       { figure: "soak: relay event-loop lag p99 (worst interval)", value: worstLag.eventLoopLagMs.p99Worst, unit: "ms", target: "", met: null, note: `${worstLag.relay}; median of the intervals' p99 per relay: ${relays.map((r) => r.eventLoopLagMs.p99Median.toFixed(0)).join(", ")} ms` },
     ];
 
     console.log(`Soak — ${MINUTES} min at ${rate} messages/s (${size} B) through 5 relay processes, one sender → one recipient (client SDK), mixing off\n`);
-    console.log(`${"process".padEnd(26)}${"RSS start".padStart(10)}${"after wu".padStart(10)}${"end".padStart(8)}${"max".padStart(8)}${"RSS/min".padStart(9)}${"R²".padStart(6)}${"heap floor".padStart(11)}${"lag p99 med".padStart(12)}${"worst".padStart(8)}${"cores".padStart(7)}`);
+    console.log(`${"process".padEnd(26)}${"RSS start".padStart(10)}${"after wu".padStart(10)}${"end".padStart(8)}${"max".padStart(8)}${"RSS/min".padStart(9)}${"R²".padStart(6)}${"heap/min".padStart(11)}${"lag p99 med".padStart(12)}${"worst".padStart(8)}${"cores".padStart(7)}`);
     for (const r of relays) {
       console.log(
-        `${r.relay.padEnd(26)}${(r.rssMiB.first ?? Number.NaN).toFixed(0).padStart(10)}${(r.rssMiB.afterWarmup ?? Number.NaN).toFixed(0).padStart(10)}${r.rssMiB.last.toFixed(0).padStart(8)}${r.rssMiB.max.toFixed(0).padStart(8)}${r.rssSlopeMiBPerMin.toFixed(2).padStart(9)}${r.rssSlopeR2.toFixed(2).padStart(6)}${r.heapFloorSlopeMiBPerMin.toFixed(2).padStart(11)}${r.eventLoopLagMs.p99Median.toFixed(1).padStart(12)}${r.eventLoopLagMs.p99Worst.toFixed(0).padStart(8)}${r.cpuCoresMean.toFixed(2).padStart(7)}`,
+        `${r.relay.padEnd(26)}${(r.rssMiB.first ?? Number.NaN).toFixed(0).padStart(10)}${(r.rssMiB.afterWarmup ?? Number.NaN).toFixed(0).padStart(10)}${r.rssMiB.last.toFixed(0).padStart(8)}${r.rssMiB.max.toFixed(0).padStart(8)}${r.rssSlopeMiBPerMin.toFixed(2).padStart(9)}${r.rssSlopeR2.toFixed(2).padStart(6)}${r.heapSlopeMiBPerMinVerdict.toFixed(2).padStart(11)}${r.eventLoopLagMs.p99Median.toFixed(1).padStart(12)}${r.eventLoopLagMs.p99Worst.toFixed(0).padStart(8)}${r.cpuCoresMean.toFixed(2).padStart(7)}`,
       );
     }
     for (const [name, p] of [["sender", sender], ["recipient", recipient]] as const) {
@@ -328,8 +351,8 @@ async function main(): Promise<number> {
     if (load.failures.length > 0) console.log(`failures: ${load.failures.slice(0, 5).map((f) => `#${f.seq}: ${f.error}`).join("; ")}`);
     if (received.missing.length > 0) console.log(`not received: ${received.missing.slice(0, 20).join(", ")}${received.missing.length > 20 ? ", …" : ""}`);
     console.log(lost === 0 ? "\nno loss" : `\nLOSS: ${lost} messages`);
-    if (!heapMeasured) console.log("relay memory: JS heap floor not measured (it needs two full minutes after the warm-up)");
-    else console.log(heapFlat ? `relay memory flat: JS heap floor slopes ≤ ${HEAP_FLOOR_SLOPE_LIMIT} MiB/min` : `RELAY MEMORY GROWING: ${worstHeap.relay}'s JS heap floor rises ${worstHeap.heapFloorSlopeMiBPerMin.toFixed(2)} MiB/min`);
+    if (!heapMeasured) console.log("relay memory: retained JS heap not measured (it needs three major GCs or two full minutes after the warm-up)");
+    else console.log(heapFlat ? `relay memory flat: retained JS heap slopes ≤ ${HEAP_FLOOR_SLOPE_LIMIT} MiB/min` : `RELAY MEMORY GROWING: ${worstHeap.relay}'s retained JS heap (${worstHeap.heapSlopeMethod}) rises ${worstHeap.heapSlopeMiBPerMinVerdict.toFixed(2)} MiB/min`);
 
     const out = {
       benchmark: "soak",

@@ -1,4 +1,27 @@
+import { PerformanceObserver, constants } from "node:perf_hooks";
+import { getHeapStatistics } from "node:v8";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** JS heap in use right after the process's latest major (mark-compact) GC; NaN before the first. */
+let heapAfterMajorGc = Number.NaN;
+let majorGcs = 0;
+let observingGc = false;
+
+/**
+ * What garbage collection could not free is the number that shows a leak: the heap sampled at any other
+ * moment is somewhere on the saw-tooth of allocation and collection. One observer per process (several
+ * relays may share one in tests); GC entries arrive shortly after their collection, before much is allocated.
+ */
+function observeMajorGcs(): void {
+  if (observingGc) return;
+  observingGc = true;
+  new PerformanceObserver((list) => {
+    const major = list.getEntries().filter((entry) => (entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR).length;
+    if (major === 0) return;
+    majorGcs += major;
+    heapAfterMajorGc = getHeapStatistics().used_heap_size;
+  }).observe({ entryTypes: ["gc"] });
+}
 
 /**
  * Every Prometheus metric the relay exports, on its own registry (several relays can share a process in
@@ -6,8 +29,28 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
  */
 export function createRelayMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "sotto_" });
   const r = [registry];
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry, prefix: "sotto_" });
+    observeMajorGcs();
+    new Gauge({
+      name: "sotto_nodejs_heap_after_major_gc_bytes",
+      help: "JS heap in use right after the latest major GC (what it could not free; absent before the first)",
+      registers: r,
+      collect() {
+        if (Number.isFinite(heapAfterMajorGc)) this.set(heapAfterMajorGc);
+      },
+    });
+    new Counter({
+      name: "sotto_nodejs_major_gcs_total",
+      help: "Major (mark-compact) GCs of the process",
+      registers: r,
+      collect() {
+        this.reset();
+        this.inc(majorGcs);
+      },
+    });
+  }
   return {
     registry,
     packetsIn: new Counter({ name: "sotto_packets_in_total", help: "Packet frames received", labelNames: ["from"] as const, registers: r }),

@@ -1,0 +1,32 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { describe, expect, it } from "vitest";
+import { createRelayMetrics } from "./metrics.ts";
+
+/** A full (mark-compact) collection, on demand: V8's gc() made reachable for this test. */
+function majorGc(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
+
+const value = (text: string, name: string) => Number(text.split("\n").find((line) => line.startsWith(`${name} `))?.split(" ")[1]);
+
+describe("relay metrics", () => {
+  it("report the JS heap right after the latest major GC, and count major GCs", async () => {
+    const metrics = createRelayMetrics();
+    const before = value(await metrics.registry.metrics(), "sotto_nodejs_major_gcs_total");
+    let retained: number[][] = [];
+    for (let i = 0; i < 20; i++) retained.push(new Array(250_000).fill(i)); // ~40 MB held across the GC
+    majorGc();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // GC entries reach observers asynchronously
+    const text = await metrics.registry.metrics();
+    expect(value(text, "sotto_nodejs_major_gcs_total")).toBeGreaterThan(before);
+    const afterGc = value(text, "sotto_nodejs_heap_after_major_gc_bytes");
+    expect(afterGc).toBeGreaterThan(retained.length * 250_000 * 4);
+
+    retained = [];
+    majorGc();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(value(await metrics.registry.metrics(), "sotto_nodejs_heap_after_major_gc_bytes")).toBeLessThan(afterGc - 20_000_000);
+  });
+});
