@@ -259,7 +259,7 @@ async function main(): Promise<number> {
     // heap holds only what is retained. A slope needs three of them after the warm-up.
     const retainedHeapSlope = (i: number) => {
       const points: [number, number][] = [];
-      let gcs = samples.find((x) => x.t >= WARMUP_MINUTES)?.relays[i]!.majorGcs ?? Number.NaN;
+      let gcs = after[0]?.relays[i]!.majorGcs ?? Number.NaN;
       for (const x of after) {
         const r = x.relays[i]!;
         if (r.majorGcs > gcs && Number.isFinite(r.heapAfterMajorGcMiB)) points.push([x.t, r.heapAfterMajorGcMiB]);

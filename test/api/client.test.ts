@@ -156,19 +156,19 @@ describe("local API of a client (relay processes, real libp2p and chain)", () =>
     const env = { ...process.env, SOTTO_API_URL: url, SOTTO_API_TOKEN: token };
     // Asynchronous: the API answering the script runs in this very process.
     // Each step is bounded well inside the test's timeout, so a hang names the step that hung.
-    const run = (...args: string[]) =>
-      within(
-        new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-          const child = spawn(python!, [script, ...args], { env, timeout: 30_000 });
-          let out = "";
-          let err = "";
-          child.stdout.on("data", (d) => (out += d));
-          child.stderr.on("data", (d) => (err += d));
-          child.once("close", (code) => resolve({ code, out, err }));
-        }),
-        `python3 sotto_client.py ${args.join(" ")}`,
-        31_000,
-      );
+    const run = async (...args: string[]) => {
+      const child = spawn(python!, [script, ...args], { env });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (err += d));
+      const closed = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.once("close", (code) => resolve({ code, out, err })));
+      try {
+        return await within(closed, () => `python3 sotto_client.py ${args.join(" ")} (stdout ${JSON.stringify(out)}, stderr ${JSON.stringify(err)})`, 30_000);
+      } finally {
+        child.kill(); // a no-op once it exited
+      }
+    };
     expect(JSON.parse((await run("address")).out).address).toMatch(/^sotto1/);
     const channels = JSON.parse((await run("channels")).out);
     expect(channels.map((c: { relay: string }) => c.relay)).toContain(entries.get(served));
@@ -193,7 +193,7 @@ describe("local API of a client (relay processes, real libp2p and chain)", () =>
     expect(JSON.parse(output[0]!)).toMatchObject({ subscribed: true, nodeId: served.nodeId });
     const live = await within(sdk.send((await api("/v1/address")).body.address, "to python, live"), "the SDK's send to the API's address", 25_000);
     expect(live.delivered).toBe(true);
-    const code = await within(new Promise<number | null>((resolve) => listener.once("exit", resolve)), `the python listener to print the message (it printed ${JSON.stringify(output)})`, 20_000).finally(() => listener.kill());
+    const code = await within(new Promise<number | null>((resolve) => listener.once("exit", resolve)), () => `the python listener to print the message (it printed ${JSON.stringify(output)})`, 20_000).finally(() => listener.kill());
     expect(code).toBe(0);
     expect(JSON.parse(output[1]!)).toMatchObject({ type: "message", message: "to python, live", replyable: true });
   }));

@@ -11,11 +11,14 @@ export async function waitFor<T>(read: () => Promise<T> | T, ok: (value: T) => b
   }
 }
 
-/** Awaits `promise` for at most `timeoutMs`; the error names the step, so a hang says where it was. */
-export async function within<T>(promise: Promise<T>, what: string, timeoutMs: number): Promise<T> {
+/**
+ * Awaits `promise` for at most `timeoutMs`; the error names the step, so a hang says where it was (`what` may
+ * be a function, to describe the state at expiry).
+ */
+export async function within<T>(promise: Promise<T>, what: string | (() => string), timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(new Error(`${typeof what === "function" ? what() : what} did not finish within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
     return await Promise.race([promise, expired]);
