@@ -1,15 +1,17 @@
-import { mkdtempSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { newLibp2pKey, readKeyFile, writeNewKeyFile } from "./keyFile.ts";
+import { tempDirs } from "../../test/support/tempDirs.ts";
+
+const tempDir = tempDirs("keys");
 
 const fail = (message: string) => new Error(message);
 const key = `0x${"11".repeat(32)}`;
 
 describe("key files (shared by the relay's and the client's)", () => {
   it("writes mode 0600, never overwrites, and reads back the same keys", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "sotto-keys-")), "keys.json");
+    const path = join(tempDir(), "keys.json");
     const libp2p = await newLibp2pKey();
     writeNewKeyFile(path, { version: 1, aKey: key, libp2pPrivateKey: libp2p.encoded }, fail, "keep it");
     expect(statSync(path).mode & 0o777).toBe(0o600);
@@ -20,7 +22,7 @@ describe("key files (shared by the relay's and the client's)", () => {
   });
 
   it("says which file and field are wrong, and how to create a missing file", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sotto-keys-"));
+    const dir = tempDir();
     const file = (name: string, json: unknown) => {
       const path = join(dir, name);
       writeFileSync(path, JSON.stringify(json));

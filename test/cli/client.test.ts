@@ -4,8 +4,7 @@
  * serve one of them, `sotto send` with its receipt, fetch with `sotto inbox`, settle and check the chain.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +13,9 @@ import type { CommandIo } from "../../cli/src/command.ts";
 import { commands } from "../../cli/src/cmds/index.ts";
 import { startLocalNetwork, type LocalNetwork } from "../../cli/src/devnet/localNetwork.ts";
 import { runCli } from "../../cli/src/main.ts";
+import { tempDirs } from "../support/tempDirs.ts";
+
+const tempDir = tempDirs("cli");
 
 const repoRoot = join(import.meta.dirname, "../..");
 const bin = join(repoRoot, "bin/sotto");
@@ -77,7 +79,7 @@ describe("sotto user commands: help and arguments", () => {
   });
 
   it("exits 1 with what to do when there is no client directory", async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), "sotto-cli-")), "missing");
+    const dir = join(tempDir(), "missing");
     for (const argv of [["inbox"], ["relays"], ["channel", "show"], ["address"], ["send", "--to", "sotto1abc", "hi"]]) {
       const r = await cli([...argv, "--dir", dir]);
       expect(r.code, argv.join(" ")).toBe(1);
@@ -96,7 +98,7 @@ describe("sotto user commands against a local network (bin/sotto, relay processe
 
   beforeAll(async () => {
     net = await startLocalNetwork({ relays: 3, processes: true, logLevel: process.env.E2E_LOG ?? "warn", relayConfig: { settlement: { jitterMs: 0, minValue: "1000000" }, tickets: { voucherIdleMs: 200 } } });
-    base = mkdtempSync(join(tmpdir(), "sotto-cli-"));
+    base = tempDir();
     for (const who of ["a", "b"] as const) {
       dirs[who] = join(base, who);
       const r = await cli(["client", "init", "--dir", dirs[who], "--rpc-url", net.devnet.url, "--chain-id", String(net.devnet.chainId), "--registry", net.devnet.contracts.registry, "--channels", net.devnet.contracts.channels, "--api-port", "0"]);
@@ -135,7 +137,8 @@ describe("sotto user commands against a local network (bin/sotto, relay processe
     expect((await sotto(["channel", "open", "--dir", dirs.b, "--relay", r2!.node, "--amount", "300", "--permit"])).code).toBe(0);
 
     // B runs the local API (it listens at its home relay); A sends to B's address and waits for the receipt.
-    serve = spawn(bin, ["client", "serve", "--dir", dirs.b, "--port", "0"], { cwd: repoRoot });
+    // With --stop-on-stdin-close, a test run killed before afterAll does not leave the API running.
+    serve = spawn(bin, ["client", "serve", "--dir", dirs.b, "--port", "0", "--stop-on-stdin-close"], { cwd: repoRoot });
     const ready = await new Promise<{ url: string }>((resolve, reject) => {
       const lines = createInterface({ input: serve!.stdout! });
       lines.on("line", (line) => line.includes('"ready":true') && resolve(JSON.parse(line)));
@@ -170,6 +173,21 @@ describe("sotto user commands against a local network (bin/sotto, relay processe
     const inbox = await sotto(["inbox", "--dir", dirs.b, "--json"]);
     expect(inbox.code, inbox.err).toBe(0);
     expect(JSON.parse(inbox.out).map((m: { message: string }) => m.message)).toEqual(["while you were away"]);
+
+    // A supervisor's pipe on stdin: when it closes (the supervisor stopped or was killed), the API stops gracefully.
+    serve = spawn(bin, ["client", "serve", "--dir", dirs.b, "--port", "0", "--no-listen", "--stop-on-stdin-close"], { cwd: repoRoot });
+    let serveErr = "";
+    serve.stderr!.on("data", (d) => (serveErr += d));
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: serve!.stdout! }).on("line", (line) => line.includes('"ready":true') && resolve());
+      serve!.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${serveErr}`)));
+    });
+    const stopped = new Promise((resolve) => serve!.once("exit", resolve));
+    serve.stdin!.end();
+    expect(await stopped).toBe(0);
+    serve = undefined;
+    expect(serveErr).toContain("stdin closed: shutting down gracefully");
+    expect(existsSync(join(dirs.b, "lock"))).toBe(false);
 
     // Settle every relay; A's channel on chain holds exactly what A's ledger confirmed.
     await new Promise((r) => setTimeout(r, 1_500)); // reveals and vouchers

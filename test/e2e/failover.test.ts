@@ -195,7 +195,7 @@ describe("failover: a relay that is down (stopped before a run, then stopped in 
   beforeAll(async () => {
     net = await startNetwork({});
     faulty = net.relays[2]!;
-    console.log(`network directory (relay*/relay.log, clients.log): ${net.baseDir}`);
+    console.log(`network directory (relay*/relay.log, clients.log): ${net.baseDir} (removed at the end unless SOTTO_KEEP_NETWORK_DIR=1)`);
   }, 240_000);
   afterAll(async () => {
     await Promise.all(parties.flatMap((p) => [...p.senders, ...p.recipients]).map((p) => p.client.close().catch(() => undefined)));
@@ -319,7 +319,7 @@ describe("failover: a relay that silently drops every packet (faults.dropRate 1)
   beforeAll(async () => {
     net = await startNetwork({ faults: { dropRate: 1 } });
     dropper = net.relays[2]!;
-    console.log(`network directory (relay*/relay.log, clients.log): ${net.baseDir}`);
+    console.log(`network directory (relay*/relay.log, clients.log): ${net.baseDir} (removed at the end unless SOTTO_KEEP_NETWORK_DIR=1)`);
     party = await makeParties(net, 50, logLines);
   }, 240_000);
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -28,6 +28,10 @@ export interface LocalNetworkOptions {
   relayConfig?: Record<string, unknown>;
   /** Per-relay extra config, merged after `relayConfig`. */
   relayConfigFor?: (index: number) => Record<string, unknown>;
+  /**
+   * Where the relays' directories go (kept by `stop()`). Default: a new temporary directory, which `stop()`
+   * removes unless SOTTO_KEEP_NETWORK_DIR=1 (to read the relays' logs and databases after a run).
+   */
   baseDir?: string;
   logLevel?: string;
   devnet?: DevnetOptions;
@@ -64,6 +68,7 @@ export interface LocalNetwork {
   devnet: Devnet;
   relays: LocalRelay[];
   baseDir: string;
+  /** Stops every relay and the chain; removes `baseDir` if it was made for this network (see the option). */
   stop(): Promise<void>;
 }
 
@@ -86,6 +91,7 @@ function merge(target: Record<string, unknown>, source: Record<string, unknown>)
  */
 export async function startLocalNetwork(options: LocalNetworkOptions): Promise<LocalNetwork> {
   const progress = options.onProgress ?? (() => {});
+  const ownDir = options.baseDir === undefined;
   const baseDir = options.baseDir ?? mkdtempSync(join(tmpdir(), "sotto-net-"));
   mkdirSync(baseDir, { recursive: true });
   progress("starting the embedded chain and deploying with Ignition");
@@ -158,6 +164,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
     async stop() {
       await Promise.all(relays.map((r) => r.stop().catch(() => undefined)));
       await devnet.stop();
+      if (ownDir && process.env.SOTTO_KEEP_NETWORK_DIR !== "1") rmSync(baseDir, { recursive: true, force: true });
     },
   };
 }
@@ -209,7 +216,12 @@ function makeRelay(p: {
         return;
       }
       const log = createWriteStream(join(p.dir, "relay.log"), { flags: "a" });
-      const child = spawn(process.execPath, [...RELAY_NODE_FLAGS, cliEntry, "relay", "start", "--config", p.configPath], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+      // stdin is a pipe this process holds open: if it dies without stopping the relay (a killed test run or
+      // demo), the relay sees stdin end and stops instead of living on.
+      const child = spawn(process.execPath, [...RELAY_NODE_FLAGS, cliEntry, "relay", "start", "--config", p.configPath, "--stop-on-stdin-close"], {
+        cwd: repoRoot,
+        stdio: ["pipe", "pipe", "pipe"],
+      });
       child.stderr!.pipe(log);
       handle.child = child;
       await new Promise<void>((ready, fail) => {

@@ -1,22 +1,46 @@
+import type { Readable } from "node:stream";
+
 /**
- * Runs `stop` on SIGINT/SIGTERM once; a second signal forces exit (Lodestar's pattern). Returns a promise
- * that resolves when the process should exit.
+ * Runs `stop` once on SIGINT/SIGTERM, or when `stdin` (if given) reaches its end; a second signal forces exit
+ * (Lodestar's pattern). Returns a promise that resolves when the process should exit.
+ *
+ * The stdin trigger is for supervisors that start the process with a pipe on its stdin and keep it open:
+ * when the supervisor dies, however it dies (SIGKILL included), the OS closes the pipe and the process stops
+ * gracefully instead of running on as an orphan.
  */
-export function onShutdown(stop: () => Promise<void>, log: (message: string) => void): Promise<void> {
+export function onShutdown(stop: () => Promise<void>, log: (message: string) => void, options: { stdin?: Readable } = {}): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
-    const handler = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        log(`received ${signal} again: exiting now`);
-        process.exit(1);
-      }
+    const shutDown = (why: string, force: string) => {
       stopping = true;
-      log(`received ${signal}: shutting down gracefully (send it again to force)`);
+      log(`${why}: shutting down gracefully (${force})`);
       stop()
         .catch((error: unknown) => log(`shutdown error: ${(error as Error).message}`))
-        .finally(() => resolve());
+        .finally(() => {
+          // A stdin still being read would keep the event loop, and so the process, alive.
+          options.stdin?.destroy();
+          resolve();
+        });
     };
-    process.on("SIGINT", handler);
-    process.on("SIGTERM", handler);
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log(`received ${signal} during shutdown: exiting now`);
+        process.exit(1);
+      }
+      shutDown(`received ${signal}`, "send it again to force");
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    const { stdin } = options;
+    if (stdin) {
+      const closed = () => {
+        if (!stopping) shutDown("stdin closed", "send SIGINT or SIGTERM to force");
+      };
+      // Whatever arrives on stdin is read and dropped: only its end matters.
+      stdin.on("data", () => {});
+      stdin.once("end", closed);
+      stdin.once("error", closed);
+      stdin.resume();
+    }
   });
 }

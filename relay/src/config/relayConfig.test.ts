@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadRelayConfig } from "./relayConfig.ts";
 import { ConfigError } from "./schema.ts";
+import { tempDirs } from "../../../test/support/tempDirs.ts";
+
+const tempDir = tempDirs("config");
 
 const minimal = {
   chain: { chainId: 31337, registry: `0x${"11".repeat(20)}`, channels: `0x${"22".repeat(20)}` },
@@ -11,7 +13,7 @@ const minimal = {
 };
 
 function write(json: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), "sotto-config-"));
+  const dir = tempDir();
   const file = join(dir, "relay.json");
   writeFileSync(file, typeof json === "string" ? json : JSON.stringify(json));
   return file;

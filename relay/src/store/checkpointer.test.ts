@@ -1,9 +1,11 @@
-import { mkdtempSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CheckpointStats } from "./checkpointer.ts";
 import { Store } from "./store.ts";
+import { tempDirs } from "../../../test/support/tempDirs.ts";
+
+const tempDir = tempDirs("ckpt");
 
 const bytes = (n: number, len = 32) => {
   const b = new Uint8Array(len);
@@ -13,7 +15,7 @@ const bytes = (n: number, len = 32) => {
 
 describe("background checkpoints", () => {
   it("rewind the WAL under continuous writes, holding the store's commits meanwhile, and lose nothing", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "sotto-ckpt-")), "relay.db");
+    const path = join(tempDir(), "relay.db");
     const stats: CheckpointStats[] = [];
     const held: number[] = [];
     const store = new Store(path, { backgroundCheckpoint: { intervalMs: 10, restartFrames: 200 }, onCheckpoint: (s) => stats.push(s), onWritesHeld: (ms) => held.push(ms) });

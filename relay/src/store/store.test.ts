@@ -1,9 +1,10 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { Store, decodeAmount, encodeAmount } from "./store.ts";
+import { tempDirs } from "../../../test/support/tempDirs.ts";
+
+const tempDir = tempDirs("store");
 
 const bytes = (n: number, len = 32) => new Uint8Array(len).fill(n);
 
@@ -16,7 +17,7 @@ describe("Store", () => {
   });
 
   it("commits grouped writes durably: a reopened store sees them", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "sotto-store-")), "relay.db");
+    const path = join(tempDir(), "relay.db");
     const store = new Store(path);
     const channelId = bytes(1);
     await Promise.all([
@@ -93,7 +94,7 @@ describe("Store", () => {
   });
 
   it("refuses a database from another schema version with advice", () => {
-    const path = join(mkdtempSync(join(tmpdir(), "sotto-store-")), "relay.db");
+    const path = join(tempDir(), "relay.db");
     const store = new Store(path);
     store.db.prepare("UPDATE meta SET value = '99' WHERE key = 'schema_version'").run();
     store.close();
@@ -101,7 +102,7 @@ describe("Store", () => {
   });
 
   it("upgrades a version-1 database in place, keeping its replay tags, tickets and mail", () => {
-    const path = join(mkdtempSync(join(tmpdir(), "sotto-store-")), "relay.db");
+    const path = join(tempDir(), "relay.db");
     const v1 = new Database(path);
     v1.exec(SCHEMA_V1);
     const hex = (n: bigint) => n.toString(16).padStart(32, "0");

@@ -1,5 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Address } from "viem";
 import { describe, expect, it } from "vitest";
@@ -7,13 +5,16 @@ import type { ChannelState } from "#contracts";
 import { Store } from "../store/store.ts";
 import { IncomingBook } from "./incomingBook.ts";
 import { OutgoingBook } from "./outgoingBook.ts";
+import { tempDirs } from "../../../test/support/tempDirs.ts";
+
+const tempDir = tempDirs("books");
 
 const payer = `0x${"aa".repeat(20)}` as Address;
 const payee = `0x${"bb".repeat(20)}` as Address;
 const channelId = `0x${"cc".repeat(32)}` as const;
 const C = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as `0x${string}`;
 const state = (over: Partial<ChannelState> = {}): ChannelState => ({ channelId, payer, payee, balance: 100n, settled: 0n, epoch: 1n, closesAt: 0n, status: "open", ...over });
-const dbPath = () => join(mkdtempSync(join(tmpdir(), "sotto-books-")), "relay.db");
+const dbPath = () => join(tempDir(), "relay.db");
 
 describe("IncomingBook", () => {
   it("keeps its ledger across a restart: an old index stays stale, the best ticket stays redeemable", async () => {

@@ -8,13 +8,14 @@ import { dirDescription, dirOption, openClient } from "./context.ts";
 export const clientServe: Command = {
   path: ["client", "serve"],
   summary: "Run the client's local HTTP + WebSocket JSON API (bearer token from client.json) until SIGINT/SIGTERM",
-  usage: "[--dir <dir>] [--host <addr>] [--port <port>] [--no-listen]",
-  options: { ...dirOption, host: { type: "string" }, port: { type: "string" }, "no-listen": { type: "boolean" } },
+  usage: "[--dir <dir>] [--host <addr>] [--port <port>] [--no-listen] [--stop-on-stdin-close]",
+  options: { ...dirOption, host: { type: "string" }, port: { type: "string" }, "no-listen": { type: "boolean" }, "stop-on-stdin-close": { type: "boolean" } },
   descriptions: {
     ...dirDescription,
     host: "bind address (default api.host in client.json: 127.0.0.1; anything else exposes your wallet's API)",
     port: "port (default api.port in client.json; 0 = any free port)",
     "no-listen": "do not subscribe at the home relays (GET /v1/inbox still fetches)",
+    "stop-on-stdin-close": "also stop gracefully when stdin reaches its end: a supervisor that keeps a pipe open on it takes the API down with it, even when killed",
   },
   examples: ["sotto client serve --dir ~/.sotto", "curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:7300/v1/address"],
   run: async ({ values, io }) => {
@@ -34,7 +35,7 @@ export const clientServe: Command = {
       await onShutdown(async () => {
         await app.close();
         await opened.close();
-      }, (message) => io.stderr(`${message}\n`));
+      }, (message) => io.stderr(`${message}\n`), values["stop-on-stdin-close"] === true ? { stdin: process.stdin } : {});
     } catch (error) {
       await opened.close();
       throw error;
