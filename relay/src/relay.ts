@@ -125,6 +125,16 @@ export class Relay {
     // protocol.md §8: tags are kept for as long as the onion key is in use (key rotation is what retires them).
     const replay = new ReplayCache(this.store);
     this.replay = replay;
+    const loadingTags = performance.now();
+    void replay.load().then(
+      (tags) => {
+        if (tags > 0) logger.info({ tags, filterBytes: replay.stored.filterBytes, ms: Math.round(performance.now() - loadingTags) }, "stored replay tags read into memory");
+      },
+      (error: unknown) => {
+        // Stopped meanwhile (the store is closed), or a read failed: tags are then looked up in the store.
+        if (this.store.db.open) logger.warn({ err: (error as Error).message }, "could not read the stored replay tags into memory; every packet's tag is looked up in the store");
+      },
+    );
     const reliability = new HopReliability();
 
     const applyChannel = (direction: "incoming" | "outgoing", state: ChannelState) => {
@@ -338,6 +348,7 @@ export class Relay {
         inFlight: this.pipeline.inFlight,
         circuits: this.pipeline.circuits,
         outgoingChallenges: this.pipeline.outgoingChallenges,
+        replayTags: this.replay.stored,
         outgoingTicketsUnrevealed: this.outgoing.pendingTickets,
         replayTagsInFlight: this.replay.inFlight,
         relaysKnown: this.follower.relays.length,

@@ -1,5 +1,6 @@
 import type { Store } from "../store/store.ts";
 import { ExpiringMap } from "./expiringMap.ts";
+import { TagFilter } from "./tagFilter.ts";
 
 /** Packets being handled at once are far fewer (the crypto queue, commits, mixing delays); a cap all the same. */
 const MAX_IN_FLIGHT = 1_000_000;
@@ -13,15 +14,45 @@ const MAX_IN_FLIGHT = 1_000_000;
  * Memory holds only the tags of packets being handled: a tag kept for a minute after its commit would
  * outlive two young-generation collections and be copied into the old one, and at 2,000 packets/s those
  * minutes of tags drove a major collection every couple of seconds (10–15 ms pauses of the event loop).
+ * Tags already stored are looked up in the store only if a Bloom filter of them (`TagFilter`, ~1.25 bytes
+ * per tag) may hold the tag: a new tag costs no database read. The filter is filled from the store after a
+ * start, a page per turn of the event loop (~1 µs per tag: seconds for millions), so that the relay serves at
+ * once; until it is full, every tag is looked up in the store.
  */
 export class ReplayCache {
   readonly #store: Store;
   /** Tags of packets checked and not yet released; the TTL only bounds a packet that was never released. */
   readonly #inFlight: ExpiringMap<string, true>;
+  /** Every tag in the store, and every tag written since (possibly not committed: that only costs a lookup). */
+  readonly #stored: TagFilter;
+
+  /** Whether the filter holds every stored tag yet (see `load`). */
+  #loaded = false;
 
   constructor(store: Store) {
     this.#store = store;
     this.#inFlight = new ExpiringMap({ ttlMs: 600_000, maxSize: MAX_IN_FLIGHT });
+    this.#stored = new TagFilter();
+  }
+
+  /**
+   * Reads the stored tags into the filter, `pageSize` per turn of the event loop; resolves when they are all
+   * in, with how many there were. Tags written meanwhile go into the filter as they are written.
+   */
+  async load(options: { pageSize?: number } = {}): Promise<number> {
+    const pageSize = options.pageSize ?? 2_000;
+    let after: Uint8Array = new Uint8Array(0);
+    let count = 0;
+    for (;;) {
+      const page = this.#store.replayTagsAfter(after, pageSize);
+      for (const tag of page) this.#stored.add(tag);
+      count += page.length;
+      if (page.length < pageSize) break;
+      after = page.at(-1)!;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.#loaded = true;
+    return count;
   }
 
   /**
@@ -30,9 +61,18 @@ export class ReplayCache {
    */
   check(tag: Uint8Array, now: number): { replay: true } | { replay: false; write: () => void; release: () => void } {
     const key = Buffer.from(tag.buffer, tag.byteOffset, tag.byteLength).toString("base64");
-    if (this.#inFlight.has(key, now) || this.#store.hasReplayTag(tag)) return { replay: true };
+    if (this.#inFlight.has(key, now) || ((!this.#loaded || this.#stored.mightContain(tag)) && this.#store.hasReplayTag(tag))) return { replay: true };
     this.#inFlight.set(key, true, now);
-    return { replay: false, write: () => this.#store.addReplayTag(tag), release: () => void this.#inFlight.delete(key) };
+    const write = () => {
+      this.#store.addReplayTag(tag);
+      this.#stored.add(tag);
+    };
+    return { replay: false, write, release: () => void this.#inFlight.delete(key) };
+  }
+
+  /** The filter of stored tags: how many it holds, its memory, and whether it holds every stored tag yet. */
+  get stored(): { tags: number; filterBytes: number; loaded: boolean } {
+    return { tags: this.#stored.size, filterBytes: this.#stored.bytes, loaded: this.#loaded };
   }
 
   /** Tags of packets being handled (memory). */

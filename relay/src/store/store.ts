@@ -151,6 +151,7 @@ export class Store {
     this.#s = {
       replayInsert: p("INSERT OR IGNORE INTO replay_tags (tag) VALUES (?)"),
       replayHas: p("SELECT 1 FROM replay_tags WHERE tag = ?"),
+      replayPage: p("SELECT tag FROM replay_tags WHERE tag > ? ORDER BY tag LIMIT ?").pluck(),
       inChannelUpsert: p(`INSERT INTO incoming_channels (channel_id, payer, epoch, last_index, last_base, revealed, best_cumulative)
         VALUES (@channelId, @payer, @epoch, @lastIndex, @lastBase, @revealed, @bestCumulative)
         ON CONFLICT (channel_id) DO UPDATE SET payer = excluded.payer, epoch = excluded.epoch, last_index = excluded.last_index,
@@ -248,6 +249,10 @@ export class Store {
   }
   hasReplayTag(tag: Uint8Array): boolean {
     return this.#s.replayHas!.get(tag) !== undefined;
+  }
+  /** Up to `limit` stored tags after `after`, in order (pages of them fill the filter in pipeline/replayCache.ts). */
+  replayTagsAfter(after: Uint8Array, limit: number): Uint8Array[] {
+    return this.#s.replayPage!.all(after, limit) as Buffer[];
   }
 
   // Incoming channels and tickets (payee side)
