@@ -8,6 +8,7 @@ import { createLibp2p, type Libp2p } from "libp2p";
 import { noiseCrypto } from "./noiseCrypto.ts";
 import { batchedWriteEncrypter } from "./batchedWrites.ts";
 import { lazyWindowUpdates } from "./lazyWindowUpdates.ts";
+import { quietNoiseDecoder } from "./quietNoiseDecoder.ts";
 
 export interface HostOptions {
   privateKey?: PrivateKey;
@@ -22,7 +23,8 @@ export interface HostOptions {
  * Yamux's default 16 MiB stream window exceeds the stream read buffer cap (4 MiB), so under load a stream
  * aborts with StreamBufferError; a 2 MiB window keeps the sender within what the reader will buffer.
  * Noise uses `noiseCrypto` (its default crypto, with node:crypto keys passed as KeyObjects: see there), and
- * hands each encrypted message to the transport as one buffer and coalesces what one tick sends (`batchedWriteEncrypter`).
+ * hands each encrypted message to the transport as one buffer and coalesces what one tick sends (`batchedWriteEncrypter`),
+ * and reads lengths without throwing (`quietNoiseDecoder`).
  * Yamux sends window updates only once half a stream's window is used (`lazyWindowUpdates`).
  */
 export async function createHost(options: HostOptions): Promise<Libp2p> {
@@ -30,7 +32,7 @@ export async function createHost(options: HostOptions): Promise<Libp2p> {
     ...(options.privateKey ? { privateKey: options.privateKey } : {}),
     addresses: { listen: [...options.listen], announce: [...(options.announce ?? [])] },
     transports: [tcp(), webSockets()],
-    connectionEncrypters: [batchedWriteEncrypter(noise({ crypto: noiseCrypto }))],
+    connectionEncrypters: [batchedWriteEncrypter(quietNoiseDecoder(noise({ crypto: noiseCrypto })))],
     streamMuxers: [lazyWindowUpdates(yamux({ streamOptions: { maxStreamWindowSize: 2 * 1024 * 1024 } } as Parameters<typeof yamux>[0]))],
     services: { identify: identify() },
     // libp2p's default allows 5 inbound connections per second per IP: too few for a relay that many
