@@ -1,4 +1,5 @@
 import type { ConnectionEncrypter, MessageStream } from "@libp2p/interface";
+import { wrapEncrypter } from "./wrapEncrypter.ts";
 
 /**
  * Wraps a connection encrypter (Noise) so that what one tick (a callback and its microtasks) writes to a
@@ -16,28 +17,18 @@ import type { ConnectionEncrypter, MessageStream } from "@libp2p/interface";
 export function batchedWriteEncrypter<Components, Extension>(
   factory: (components: Components) => ConnectionEncrypter<Extension>,
 ): (components: Components) => ConnectionEncrypter<Extension> {
-  return (components) => {
-    const encrypter = factory(components);
-    const secureInbound = encrypter.secureInbound.bind(encrypter);
-    const secureOutbound = encrypter.secureOutbound.bind(encrypter);
-    const batched =
-      (secure: typeof secureInbound): typeof secureInbound =>
-      async (connection, options) => {
-        const secured = await secure(joinWrites(connection), options);
-        const flush = coalesceSends(secured.connection);
-        // libp2p closes the transport connection right after the muxer (whose last frames may still be
-        // queued above Noise, in microtasks that run before the tick ends): send them first.
-        const close = connection.close.bind(connection);
-        connection.close = (closeOptions) => {
-          flush();
-          return close(closeOptions);
-        };
-        return secured;
-      };
-    encrypter.secureInbound = batched(secureInbound);
-    encrypter.secureOutbound = batched(secureOutbound);
-    return encrypter;
-  };
+  return wrapEncrypter(factory, (secure) => async (connection, options) => {
+    const secured = await secure(joinWrites(connection), options);
+    const flush = coalesceSends(secured.connection);
+    // libp2p closes the transport connection right after the muxer (whose last frames may still be
+    // queued above Noise, in microtasks that run before the tick ends): send them first.
+    const close = connection.close.bind(connection);
+    connection.close = (closeOptions) => {
+      flush();
+      return close(closeOptions);
+    };
+    return secured;
+  });
 }
 
 /** Makes `connection.send` pass a list of buffers on as one buffer. */

@@ -1,4 +1,5 @@
 import type { ConnectionEncrypter } from "@libp2p/interface";
+import { wrapEncrypter } from "./wrapEncrypter.ts";
 
 /** A Noise message is at most 65,535 bytes: a length that no buffer of fewer than 2 bytes can complete. */
 const NO_LENGTH_YET = 0xffff;
@@ -19,21 +20,11 @@ interface LengthPrefixedDecoder {
 export function quietNoiseDecoder<Components, Extension>(
   factory: (components: Components) => ConnectionEncrypter<Extension>,
 ): (components: Components) => ConnectionEncrypter<Extension> {
-  return (components) => {
-    const encrypter = factory(components);
-    const secureInbound = encrypter.secureInbound.bind(encrypter);
-    const secureOutbound = encrypter.secureOutbound.bind(encrypter);
-    const quiet =
-      (secure: typeof secureInbound): typeof secureInbound =>
-      async (connection, options) => {
-        const secured = await secure(connection, options);
-        quietLengthDecoder((secured.connection as unknown as { decoder?: LengthPrefixedDecoder }).decoder);
-        return secured;
-      };
-    encrypter.secureInbound = quiet(secureInbound);
-    encrypter.secureOutbound = quiet(secureOutbound);
-    return encrypter;
-  };
+  return wrapEncrypter(factory, (secure) => async (connection, options) => {
+    const secured = await secure(connection, options);
+    quietLengthDecoder((secured.connection as unknown as { decoder?: LengthPrefixedDecoder }).decoder);
+    return secured;
+  });
 }
 
 /** Replaces the decoder's length decoder (a decoder of another shape is left as it is). */
