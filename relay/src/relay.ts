@@ -123,7 +123,13 @@ export class Relay {
     this.outgoing = new OutgoingBook(this.store);
     this.mailbox = new Mailbox(this.store, config.mailbox);
     // protocol.md §8: tags are kept for as long as the onion key is in use (key rotation is what retires them).
-    const replay = new ReplayCache(this.store);
+    const replay = new ReplayCache(this.store, {
+      onOverflow: () =>
+        logger.warn(
+          { tags: this.replay.stored.tags },
+          "the in-memory filter of replay tags reached its memory bound (256 MiB, ~200 million tags): every packet's tag is now looked up in the database; rotate the onion key to start a new table",
+        ),
+    });
     this.replay = replay;
     const loadingTags = performance.now();
     void replay.load().then(

@@ -28,11 +28,20 @@ export class ReplayCache {
 
   /** Whether the filter holds every stored tag yet (see `load`). */
   #loaded = false;
+  readonly #onOverflow: (() => void) | undefined;
 
-  constructor(store: Store) {
+  /** `onOverflow`: called once if the filter outgrows its memory bound (`TagFilter`). */
+  constructor(store: Store, options: { filter?: TagFilter; onOverflow?: () => void } = {}) {
     this.#store = store;
     this.#inFlight = new ExpiringMap({ ttlMs: 600_000, maxSize: MAX_IN_FLIGHT });
-    this.#stored = new TagFilter();
+    this.#stored = options.filter ?? new TagFilter();
+    this.#onOverflow = options.onOverflow;
+  }
+
+  #remember(tag: Uint8Array): void {
+    if (this.#stored.overflowed) return;
+    this.#stored.add(tag);
+    if (this.#stored.overflowed) this.#onOverflow?.();
   }
 
   /**
@@ -45,7 +54,7 @@ export class ReplayCache {
     let count = 0;
     for (;;) {
       const page = this.#store.replayTagsAfter(after, pageSize);
-      for (const tag of page) this.#stored.add(tag);
+      for (const tag of page) this.#remember(tag);
       count += page.length;
       if (page.length < pageSize) break;
       after = page.at(-1)!;
@@ -65,14 +74,17 @@ export class ReplayCache {
     this.#inFlight.set(key, true, now);
     const write = () => {
       this.#store.addReplayTag(tag);
-      this.#stored.add(tag);
+      this.#remember(tag);
     };
     return { replay: false, write, release: () => void this.#inFlight.delete(key) };
   }
 
-  /** The filter of stored tags: how many it holds, its memory, and whether it holds every stored tag yet. */
-  get stored(): { tags: number; filterBytes: number; loaded: boolean } {
-    return { tags: this.#stored.size, filterBytes: this.#stored.bytes, loaded: this.#loaded };
+  /**
+   * The filter of stored tags: how many it holds, its memory, whether it holds every stored tag yet, and
+   * whether it overflowed its memory bound (every tag is then looked up in the store).
+   */
+  get stored(): { tags: number; filterBytes: number; loaded: boolean; overflowed: boolean } {
+    return { tags: this.#stored.size, filterBytes: this.#stored.bytes, loaded: this.#loaded, overflowed: this.#stored.overflowed };
   }
 
   /** Tags of packets being handled (memory). */

@@ -35,6 +35,19 @@ describe("TagFilter (Bloom filter of replay tags)", () => {
     expect(filter.bytes).toBe(((10_000 + 20_000) * 10) / 8);
   });
 
+  it("stays within its memory bound: beyond it, it holds nothing and answers 'possibly' for every tag", () => {
+    const filter = new TagFilter({ initialCapacity: 1_024, maxBytes: 4_000 }); // layers of 1,280 and 2,560 bytes fit, not 5,120 more
+    const tags = Array.from({ length: 3_073 }, () => randomBytes(16));
+    for (const t of tags.slice(0, 3_072)) filter.add(t);
+    expect(filter.overflowed).toBe(false);
+    expect(filter.bytes).toBe(3_840);
+    filter.add(tags[3_072]!); // the 3,073rd tag would need a third layer
+    filter.add(randomBytes(16));
+    expect(filter.overflowed).toBe(true);
+    expect(filter.bytes).toBe(0);
+    for (const t of [...tags, randomBytes(16)]) expect(filter.mightContain(t)).toBe(true);
+  });
+
   it("refuses a tag too short to hash", () => {
     expect(() => new TagFilter().add(new Uint8Array(7))).toThrow(/at least 8 bytes/);
   });
@@ -81,5 +94,24 @@ describe("ReplayCache with the filter (a real store on disk)", () => {
     written.release();
     expect(after.check(randomBytes(16), 0).replay).toBe(false);
     reopened.close();
+  });
+
+  it("after the filter overflows, reads the store for every tag and still catches replays", async () => {
+    const store = new Store(join(tempDir(), "relay.db"));
+    let overflows = 0;
+    const cache = new ReplayCache(store, { filter: new TagFilter({ initialCapacity: 32, maxBytes: 40 }), onOverflow: () => overflows++ });
+    await cache.load();
+    const tags = Array.from({ length: 100 }, () => randomBytes(16));
+    for (const t of tags) {
+      const check = cache.check(t, 0);
+      if (check.replay) throw new Error("a fresh tag was taken for a replay");
+      await store.commit(check.write);
+      check.release();
+    }
+    expect(cache.stored).toMatchObject({ overflowed: true, filterBytes: 0 });
+    expect(overflows).toBe(1);
+    for (const t of tags) expect(cache.check(t, 0).replay).toBe(true);
+    expect(cache.check(randomBytes(16), 0).replay).toBe(false);
+    store.close();
   });
 });

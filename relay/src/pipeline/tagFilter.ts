@@ -3,6 +3,8 @@ const BITS_PER_TAG = 10;
 const HASHES = 7;
 /** The first layer's capacity (1.25 MB of bits); each new layer holds twice as many as the one before. */
 const INITIAL_CAPACITY = 1 << 20;
+/** Memory the layers may take (~200 million tags): beyond it the filter gives up (see `overflowed`). */
+const MAX_BYTES = 256 * 2 ** 20;
 
 interface Layer {
   bits: Uint32Array;
@@ -22,14 +24,24 @@ interface Layer {
  * Tags are PRF outputs (uniform bytes), so the hash positions come from the tag itself (double hashing on
  * its first two 32-bit words). A sender can grind its own packets' tags towards set bits, which only costs it
  * the store lookup every packet paid before. The filter never forgets: a tag it was given is always reported
- * as possibly present.
+ * as possibly present. Its memory is bounded: a tag that would need a layer beyond `maxBytes` makes the
+ * filter overflow, drop its layers and report every tag as possibly present from then on (every tag is
+ * looked up in the store, as without a filter); rotating the onion key starts an empty table.
  */
 export class TagFilter {
-  readonly #layers: Layer[] = [];
+  #layers: Layer[] = [];
   readonly #initialCapacity: number;
+  readonly #maxBytes: number;
+  #overflowed = false;
 
-  constructor(options: { initialCapacity?: number } = {}) {
+  constructor(options: { initialCapacity?: number; maxBytes?: number } = {}) {
     this.#initialCapacity = Math.max(32, options.initialCapacity ?? INITIAL_CAPACITY);
+    this.#maxBytes = options.maxBytes ?? MAX_BYTES;
+  }
+
+  /** Whether the tags outgrew `maxBytes`: the filter then holds nothing and answers "possibly" to every tag. */
+  get overflowed(): boolean {
+    return this.#overflowed;
   }
 
   /** Tags added. */
@@ -43,10 +55,16 @@ export class TagFilter {
   }
 
   add(tag: Uint8Array): void {
+    if (this.#overflowed) return;
     let layer = this.#layers.at(-1);
     if (!layer || layer.count >= layer.capacity) {
       const capacity = layer ? layer.capacity * 2 : this.#initialCapacity;
       const size = Math.ceil((capacity * BITS_PER_TAG) / 32) * 32;
+      if (this.bytes + size / 8 > this.#maxBytes) {
+        this.#overflowed = true;
+        this.#layers = [];
+        return;
+      }
       layer = { bits: new Uint32Array(size / 32), size, capacity, count: 0 };
       this.#layers.push(layer);
     }
@@ -58,8 +76,9 @@ export class TagFilter {
     layer.count++;
   }
 
-  /** False only if the tag was never added. */
+  /** False only if the tag was never added (and the filter has not overflowed). */
   mightContain(tag: Uint8Array): boolean {
+    if (this.#overflowed) return true;
     const [h1, h2] = words(tag);
     next: for (const layer of this.#layers) {
       for (let i = 0; i < HASHES; i++) {
