@@ -127,7 +127,7 @@ export class Relay {
       onOverflow: () =>
         logger.warn(
           { tags: this.replay.stored.tags },
-          "the in-memory filter of replay tags reached its memory bound (256 MiB, ~200 million tags): every packet's tag is now looked up in the database; rotate the onion key to start a new table",
+          "the in-memory filter of replay tags reached its memory bound (256 MiB, ~200 million tags): every packet's tag is now looked up in the database, which is correct but costs a read per packet",
         ),
     });
     this.replay = replay;

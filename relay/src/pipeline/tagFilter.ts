@@ -26,7 +26,7 @@ interface Layer {
  * the store lookup every packet paid before. The filter never forgets: a tag it was given is always reported
  * as possibly present. Its memory is bounded: a tag that would need a layer beyond `maxBytes` makes the
  * filter overflow, drop its layers and report every tag as possibly present from then on (every tag is
- * looked up in the store, as without a filter); rotating the onion key starts an empty table.
+ * looked up in the store, as without a filter).
  */
 export class TagFilter {
   #layers: Layer[] = [];
