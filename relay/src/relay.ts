@@ -21,6 +21,7 @@ import { cryptoRandom } from "./pipeline/mixingDelay.ts";
 import { createPacketCrypto, defaultCryptoWorkers, type PacketCrypto } from "./pipeline/packetCrypto.ts";
 import { PacketPipeline } from "./pipeline/packetPipeline.ts";
 import { ReplayCache } from "./pipeline/replayCache.ts";
+import { TAG_FILTER_MAX_BYTES } from "./pipeline/tagFilter.ts";
 import { youngGenerationMiB, youngGenerationWarning } from "./runtime/youngGeneration.ts";
 import { SettlementManager } from "./settlement/settlementManager.ts";
 import { Store } from "./store/store.ts";
@@ -126,8 +127,8 @@ export class Relay {
     const replay = new ReplayCache(this.store, {
       onOverflow: () =>
         logger.warn(
-          { tags: this.replay.stored.tags },
-          "the in-memory filter of replay tags reached its memory bound (256 MiB, ~200 million tags): every packet's tag is now looked up in the database, which is correct but costs a read per packet",
+          { tags: this.replay.stored.tags, maxBytes: TAG_FILTER_MAX_BYTES },
+          "the in-memory filter of replay tags reached its memory bound: every packet's tag is now looked up in the database, which is correct but costs a read per packet",
         ),
     });
     this.replay = replay;

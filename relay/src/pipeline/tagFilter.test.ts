@@ -45,6 +45,7 @@ describe("TagFilter (Bloom filter of replay tags)", () => {
     filter.add(randomBytes(16));
     expect(filter.overflowed).toBe(true);
     expect(filter.bytes).toBe(0);
+    expect(filter.size).toBe(3_072); // what it held when it overflowed
     for (const t of [...tags, randomBytes(16)]) expect(filter.mightContain(t)).toBe(true);
   });
 
@@ -108,7 +109,7 @@ describe("ReplayCache with the filter (a real store on disk)", () => {
       await store.commit(check.write);
       check.release();
     }
-    expect(cache.stored).toMatchObject({ overflowed: true, filterBytes: 0 });
+    expect(cache.stored).toMatchObject({ overflowed: true, filterBytes: 0, tags: 32 });
     expect(overflows).toBe(1);
     for (const t of tags) expect(cache.check(t, 0).replay).toBe(true);
     expect(cache.check(randomBytes(16), 0).replay).toBe(false);

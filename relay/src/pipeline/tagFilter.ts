@@ -3,8 +3,8 @@ const BITS_PER_TAG = 10;
 const HASHES = 7;
 /** The first layer's capacity (1.25 MB of bits); each new layer holds twice as many as the one before. */
 const INITIAL_CAPACITY = 1 << 20;
-/** Memory the layers may take (~200 million tags): beyond it the filter gives up (see `overflowed`). */
-const MAX_BYTES = 256 * 2 ** 20;
+/** Memory the layers may take by default (~200 million tags): beyond it the filter gives up (see `overflowed`). */
+export const TAG_FILTER_MAX_BYTES = 256 * 2 ** 20;
 
 interface Layer {
   bits: Uint32Array;
@@ -33,10 +33,12 @@ export class TagFilter {
   readonly #initialCapacity: number;
   readonly #maxBytes: number;
   #overflowed = false;
+  /** Tags added before the filter overflowed (its layers, and their counts, are gone after). */
+  #added = 0;
 
   constructor(options: { initialCapacity?: number; maxBytes?: number } = {}) {
     this.#initialCapacity = Math.max(32, options.initialCapacity ?? INITIAL_CAPACITY);
-    this.#maxBytes = options.maxBytes ?? MAX_BYTES;
+    this.#maxBytes = options.maxBytes ?? TAG_FILTER_MAX_BYTES;
   }
 
   /** Whether the tags outgrew `maxBytes`: the filter then holds nothing and answers "possibly" to every tag. */
@@ -44,9 +46,9 @@ export class TagFilter {
     return this.#overflowed;
   }
 
-  /** Tags added. */
+  /** Tags added (until it overflowed). */
   get size(): number {
-    return this.#layers.reduce((sum, layer) => sum + layer.count, 0);
+    return this.#added;
   }
 
   /** Memory held by the bits. */
@@ -74,6 +76,7 @@ export class TagFilter {
       layer.bits[bit >>> 5]! |= 1 << (bit & 31);
     }
     layer.count++;
+    this.#added++;
   }
 
   /** False only if the tag was never added (and the filter has not overflowed). */
