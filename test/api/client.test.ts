@@ -186,6 +186,8 @@ describe("local API of a client (relay processes, real libp2p and chain)", () =>
 
     // listen: the script subscribes over its own minimal WebSocket client and prints one message.
     const listener = spawn(python!, [script, "listen", "1"], { env });
+    // Taken at spawn: the script may print the message and exit before the SDK's send has its receipt.
+    const exited = new Promise<number | null>((resolve) => listener.once("close", resolve));
     const lines = createInterface({ input: listener.stdout! });
     const output: string[] = [];
     lines.on("line", (line) => output.push(line));
@@ -193,7 +195,7 @@ describe("local API of a client (relay processes, real libp2p and chain)", () =>
     expect(JSON.parse(output[0]!)).toMatchObject({ subscribed: true, nodeId: served.nodeId });
     const live = await within(sdk.send((await api("/v1/address")).body.address, "to python, live"), "the SDK's send to the API's address", 25_000);
     expect(live.delivered).toBe(true);
-    const code = await within(new Promise<number | null>((resolve) => listener.once("exit", resolve)), () => `the python listener to print the message (it printed ${JSON.stringify(output)})`, 20_000).finally(() => listener.kill());
+    const code = await within(exited, () => `the python listener to print the message (it printed ${JSON.stringify(output)})`, 20_000).finally(() => listener.kill());
     expect(code).toBe(0);
     expect(JSON.parse(output[1]!)).toMatchObject({ type: "message", message: "to python, live", replyable: true });
   }));
