@@ -1,5 +1,18 @@
 import type { Readable } from "node:stream";
 
+/** The flag of long-running commands that a supervisor may start with a pipe on their stdin (see `onShutdown`). */
+export const stopOnStdinCloseOption = { "stop-on-stdin-close": { type: "boolean" } } as const;
+
+/** `--stop-on-stdin-close`'s help text; `what` is what stops ("the relay", "the API"). */
+export function stopOnStdinCloseDescription(what: string): { "stop-on-stdin-close": string } {
+  return { "stop-on-stdin-close": `also stop gracefully when stdin reaches its end: a supervisor that keeps a pipe open on it takes ${what} down with it, even when killed` };
+}
+
+/** `onShutdown`'s options for the parsed flags: stdin is watched only with `--stop-on-stdin-close`. */
+export function shutdownTriggers(values: { "stop-on-stdin-close"?: unknown }): { stdin?: Readable } {
+  return values["stop-on-stdin-close"] === true ? { stdin: process.stdin } : {};
+}
+
 /**
  * Runs `stop` once on SIGINT/SIGTERM, or when `stdin` (if given) reaches its end; a second signal forces exit
  * (Lodestar's pattern). Returns a promise that resolves when the process should exit.

@@ -2,20 +2,20 @@ import { createApiServer } from "#client/node";
 import type { Command } from "../../command.ts";
 import { UserError } from "../../errors.ts";
 import { parseIntFlag, stringFlag } from "../../options/parse.ts";
-import { onShutdown } from "../../util/shutdown.ts";
+import { onShutdown, shutdownTriggers, stopOnStdinCloseDescription, stopOnStdinCloseOption } from "../../util/shutdown.ts";
 import { dirDescription, dirOption, openClient } from "./context.ts";
 
 export const clientServe: Command = {
   path: ["client", "serve"],
   summary: "Run the client's local HTTP + WebSocket JSON API (bearer token from client.json) until SIGINT/SIGTERM",
   usage: "[--dir <dir>] [--host <addr>] [--port <port>] [--no-listen] [--stop-on-stdin-close]",
-  options: { ...dirOption, host: { type: "string" }, port: { type: "string" }, "no-listen": { type: "boolean" }, "stop-on-stdin-close": { type: "boolean" } },
+  options: { ...dirOption, host: { type: "string" }, port: { type: "string" }, "no-listen": { type: "boolean" }, ...stopOnStdinCloseOption },
   descriptions: {
     ...dirDescription,
     host: "bind address (default api.host in client.json: 127.0.0.1; anything else exposes your wallet's API)",
     port: "port (default api.port in client.json; 0 = any free port)",
     "no-listen": "do not subscribe at the home relays (GET /v1/inbox still fetches)",
-    "stop-on-stdin-close": "also stop gracefully when stdin reaches its end: a supervisor that keeps a pipe open on it takes the API down with it, even when killed",
+    ...stopOnStdinCloseDescription("the API"),
   },
   examples: ["sotto client serve --dir ~/.sotto", "curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:7300/v1/address"],
   run: async ({ values, io }) => {
@@ -35,7 +35,7 @@ export const clientServe: Command = {
       await onShutdown(async () => {
         await app.close();
         await opened.close();
-      }, (message) => io.stderr(`${message}\n`), values["stop-on-stdin-close"] === true ? { stdin: process.stdin } : {});
+      }, (message) => io.stderr(`${message}\n`), shutdownTriggers(values));
     } catch (error) {
       await opened.close();
       throw error;

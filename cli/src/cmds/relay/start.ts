@@ -3,16 +3,16 @@ import { ConfigError, KeyFileError, Relay, createLogger, loadKeyFile, loadRelayC
 import type { Command } from "../../command.ts";
 import { UserError } from "../../errors.ts";
 import { requireFlag } from "../../options/parse.ts";
-import { onShutdown } from "../../util/shutdown.ts";
+import { onShutdown, shutdownTriggers, stopOnStdinCloseDescription, stopOnStdinCloseOption } from "../../util/shutdown.ts";
 
 export const relayStart: Command = {
   path: ["relay", "start"],
   summary: "Run a relay until SIGINT/SIGTERM (logs are JSON lines on stderr)",
   usage: "--config <relay.json> [--stop-on-stdin-close]",
-  options: { config: { type: "string", short: "c" }, "stop-on-stdin-close": { type: "boolean" } },
+  options: { config: { type: "string", short: "c" }, ...stopOnStdinCloseOption },
   descriptions: {
     config: "relay config file (from `sotto relay init`); SOTTO_* environment variables override it",
-    "stop-on-stdin-close": "also stop gracefully when stdin reaches its end: a supervisor that keeps a pipe open on it takes the relay down with it, even when killed",
+    ...stopOnStdinCloseDescription("the relay"),
   },
   examples: ["sotto relay start --config ./relay1/relay.json", "SOTTO_LOG_LEVEL=debug sotto relay start -c relay.json", "sotto relay start -c relay.json --stop-on-stdin-close"],
   run: async ({ values, io }) => {
@@ -31,7 +31,7 @@ export const relayStart: Command = {
     }
     // One machine-readable line on stdout when ready, for supervisors and tests.
     io.stdout(`${JSON.stringify({ ready: true, node: relay.address, peerId: relay.peerId, addrs: relay.host.getMultiaddrs().map(String), api: relay.apiUrl })}\n`);
-    await onShutdown(() => relay.stop(), (message) => relay.logger.info(message), values["stop-on-stdin-close"] === true ? { stdin: process.stdin } : {});
+    await onShutdown(() => relay.stop(), (message) => relay.logger.info(message), shutdownTriggers(values));
     return 0;
   },
 };
