@@ -1,5 +1,6 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { createRelayMetrics } from "./metrics.ts";
 
@@ -28,5 +29,36 @@ describe("relay metrics", () => {
     majorGc();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(value(await metrics.registry.metrics(), "sotto_nodejs_heap_after_major_gc_bytes")).toBeLessThan(afterGc - 20_000_000);
+  });
+
+  it("report each tracked worker thread's own heap, and forget a worker once it exited", async () => {
+    const metrics = createRelayMetrics({ defaultMetrics: false });
+    // The worker takes ~40 MB when told to: its heap, not this thread's, must show it.
+    const worker = new Worker(
+      `const { parentPort } = require("node:worker_threads");
+       let held = [];
+       parentPort.on("message", (m) => {
+         if (m === "hold") { held = Array.from({ length: 20 }, (_, i) => new Array(250_000).fill(i)); parentPort.postMessage("held"); }
+         else { held = []; parentPort.close(); }
+       });
+       parentPort.postMessage("ready");`,
+      { eval: true },
+    );
+    const reply = () => new Promise((resolve) => worker.once("message", resolve));
+    await reply();
+    metrics.trackWorker("ballast", worker);
+    const used = async () => value(await metrics.registry.metrics(), 'sotto_worker_heap_size_used_bytes{worker="ballast"}');
+    const before = await used();
+    expect(before).toBeGreaterThan(0);
+    worker.postMessage("hold");
+    await reply();
+    const text = await metrics.registry.metrics();
+    const holding = value(text, 'sotto_worker_heap_size_used_bytes{worker="ballast"}');
+    expect(holding - before).toBeGreaterThan(20 * 250_000 * 4 * 0.9);
+    expect(value(text, 'sotto_worker_heap_size_total_bytes{worker="ballast"}')).toBeGreaterThanOrEqual(holding);
+
+    worker.postMessage("stop");
+    await new Promise((resolve) => worker.once("exit", resolve));
+    expect(await metrics.registry.metrics()).not.toContain('worker="ballast"');
   });
 });

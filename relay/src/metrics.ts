@@ -1,5 +1,6 @@
 import { PerformanceObserver, constants } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
+import type { Worker } from "node:worker_threads";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /** JS heap in use right after the process's latest major (mark-compact) GC; NaN before the first. */
@@ -30,6 +31,38 @@ function observeMajorGcs(): void {
 export function createRelayMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   const r = [registry];
+  /** The relay's worker threads by name: each has a V8 heap of its own, which the process metrics do not count. */
+  const workers = new Map<string, Worker>();
+  const workerHeaps = async () =>
+    (
+      await Promise.all(
+        [...workers].map(async ([name, worker]) => {
+          // A worker that exited meanwhile has no heap to report.
+          const heap = await worker.getHeapStatistics().catch(() => undefined);
+          return heap && { name, heap };
+        }),
+      )
+    ).filter((entry) => entry !== undefined);
+  new Gauge({
+    name: "sotto_worker_heap_size_total_bytes",
+    help: "V8 heap committed by each of the relay's worker threads (crypto, WAL checkpoints)",
+    labelNames: ["worker"] as const,
+    registers: r,
+    async collect() {
+      this.reset();
+      for (const { name, heap } of await workerHeaps()) this.set({ worker: name }, heap.total_heap_size);
+    },
+  });
+  new Gauge({
+    name: "sotto_worker_heap_size_used_bytes",
+    help: "V8 heap in use by each of the relay's worker threads",
+    labelNames: ["worker"] as const,
+    registers: r,
+    async collect() {
+      this.reset();
+      for (const { name, heap } of await workerHeaps()) this.set({ worker: name }, heap.used_heap_size);
+    },
+  });
   if (options.defaultMetrics ?? true) {
     collectDefaultMetrics({ register: registry, prefix: "sotto_" });
     observeMajorGcs();
@@ -53,6 +86,11 @@ export function createRelayMetrics(options: { defaultMetrics?: boolean } = {}) {
   }
   return {
     registry,
+    /** Reports this worker's heap under `name` until it exits. */
+    trackWorker(name: string, worker: Worker): void {
+      workers.set(name, worker);
+      worker.once("exit", () => workers.get(name) === worker && workers.delete(name));
+    },
     packetsIn: new Counter({ name: "sotto_packets_in_total", help: "Packet frames received", labelNames: ["from"] as const, registers: r }),
     packetsOut: new Counter({ name: "sotto_packets_out_total", help: "Packets forwarded or delivered", labelNames: ["to"] as const, registers: r }),
     packetsDropped: new Counter({ name: "sotto_packets_dropped_total", help: "Packets dropped, by reason", labelNames: ["reason"] as const, registers: r }),

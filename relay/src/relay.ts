@@ -119,6 +119,7 @@ export class Relay {
       onCheckpoint: (stats) => this.metrics.storeCheckpoint.observe(stats.ms / 1000),
       onWritesHeld: (ms) => this.metrics.storeWritesHeld.observe(ms / 1000),
       onCheckpointError: (error) => logger.warn({ err: error.message }, "store checkpoint failed"),
+      onThread: (name, worker) => this.metrics.trackWorker(name, worker),
     });
     this.incoming = new IncomingBook(this.store, { creditWindow: config.tickets.creditWindow });
     this.outgoing = new OutgoingBook(this.store);
@@ -208,6 +209,7 @@ export class Relay {
       this.backend,
       { onionPrivateKey: this.keys.onionPrivateKey, nodePrivateKey: Buffer.from(this.keys.nodePrivateKey.slice(2), "hex"), nodeAddress: Buffer.from(this.address.slice(2), "hex"), ticketDomain: domain },
       config.performance.cryptoWorkers < 0 ? defaultCryptoWorkers() : config.performance.cryptoWorkers,
+      { onThread: (name, worker) => this.metrics.trackWorker(name, worker) },
     );
     this.pipeline = new PacketPipeline({
       backend: this.backend,

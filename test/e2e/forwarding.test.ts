@@ -96,6 +96,14 @@ describe("a packet across three relays (relay processes, real libp2p and chain)"
     expect(statuses.map((s) => [s.circuits, s.outgoingChallenges, s.replayTagsInFlight, s.outgoingTicketsUnrevealed])).toEqual([[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]);
     // The devnet starts relay processes with RELAY_NODE_FLAGS, as bin/sotto does (V8 may grow it further).
     for (const s of statuses) expect(s.youngGenerationMiB).toBeGreaterThanOrEqual(YOUNG_GENERATION_MIB);
+    // V8 gives those flags to every isolate; the WAL checkpoint worker gets a young generation of its own size,
+    // or its heap alone commits more than the flag's semi-spaces (and its RSS creeps up for half an hour).
+    for (const r of [r1, r2, r3]) {
+      const heaps = (await r.admin<string>("/metrics")).split("\n").filter((l) => l.startsWith("sotto_worker_heap_size_total_bytes{"));
+      const checkpoint = heaps.find((l) => l.includes('worker="checkpoint"'));
+      expect(checkpoint, heaps.join("\n")).toBeDefined();
+      expect(Number(checkpoint!.split(" ")[1])).toBeLessThan(YOUNG_GENERATION_MIB * 2 ** 20);
+    }
 
     // Settle now: R1 redeems 3 from the sender, R2 redeems 2 from R1, R3 redeems 1 from R2.
     const settled = [];

@@ -100,7 +100,8 @@ export function defaultCryptoWorkers(): number {
   return availableParallelism() >= 2 ? 1 : 0;
 }
 
-export function createPacketCrypto(backend: CryptoBackend, keys: PacketCryptoKeys, workers: number): PacketCrypto {
+/** `onThread`: told of each worker thread started, by name (the relay's metrics report their heaps). */
+export function createPacketCrypto(backend: CryptoBackend, keys: PacketCryptoKeys, workers: number, options: { onThread?: (name: string, worker: Worker) => void } = {}): PacketCrypto {
   if (workers <= 0) {
     return {
       pending: 0,
@@ -110,7 +111,7 @@ export function createPacketCrypto(backend: CryptoBackend, keys: PacketCryptoKey
       close: async () => {},
     };
   }
-  return new WorkerPacketCrypto(backend, keys, workers);
+  return new WorkerPacketCrypto(backend, keys, workers, options.onThread);
 }
 
 type Pending = { resolve: (value: never) => void; reject: (error: Error) => void };
@@ -144,11 +145,12 @@ class WorkerPacketCrypto implements PacketCrypto {
     return this.#presignatures.length;
   }
 
-  constructor(backend: CryptoBackend, keys: PacketCryptoKeys, count: number) {
+  constructor(backend: CryptoBackend, keys: PacketCryptoKeys, count: number, onThread: ((name: string, worker: Worker) => void) | undefined) {
     this.#backend = backend;
     this.#keys = keys;
     for (let i = 0; i < count; i++) {
       const worker = new Worker(new URL("./packetCryptoWorker.ts", import.meta.url), { workerData: keys });
+      onThread?.(count === 1 ? "crypto" : `crypto-${i}`, worker);
       worker.on("message", (replies: CryptoWorkerReply[]) => {
         for (const reply of replies) {
           const pending = this.#pending.get(reply.id);

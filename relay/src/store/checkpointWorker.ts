@@ -11,6 +11,10 @@ db.pragma("busy_timeout = 5000");
 const dbFile = openSync(path, "r");
 
 type CheckpointRow = { busy: number; log: number; checkpointed: number };
+// Prepared once: `db.pragma()` prepares a statement per call, whose native memory lasts until its wrapper is
+// collected, five times a second.
+const passive = db.prepare<[], CheckpointRow>("PRAGMA wal_checkpoint(PASSIVE)");
+const full = db.prepare<[], CheckpointRow>("PRAGMA wal_checkpoint(FULL)");
 const post = (message: CheckpointerMessage) => parentPort!.postMessage(message);
 
 /** Set while the relay's writes are paused for a rewind of the WAL (or being paused). */
@@ -27,13 +31,13 @@ const timer = setInterval(() => {
     // relay holds them in its group commit, on request: a writer that finds the WAL locked would sleep in
     // SQLite's busy handler in steps of 1, 2, 5 ms…, which turned a 2–3 ms RESTART into an 8–9 ms stall of
     // the event loop every few hundred milliseconds under load.
-    let [row] = db.pragma("wal_checkpoint(PASSIVE)") as CheckpointRow[];
+    let row = passive.get();
     if (row && row.log > restartFrames) {
       // A checkpoint that copies the whole WAL ends with an fsync of the database file, and a PASSIVE one that
       // does not get to the end never syncs it: the rewind's would write out every page copied since the last
       // rewind (tens of megabytes, 5–15 ms) with the relay's writes held. Written out here, it finds little.
       fsyncSync(dbFile);
-      [row] = db.pragma("wal_checkpoint(PASSIVE)") as CheckpointRow[];
+      row = passive.get();
       rewinding = true;
       post({ type: "pause" });
       return;
@@ -50,7 +54,7 @@ parentPort!.on("message", (message: "paused" | "stop") => {
       // With the relay's writes held, FULL copies the rest of the WAL without waiting, and the relay's next
       // write transaction starts the WAL over from its beginning (a RESTART would also wait here for every
       // read to end, and the relay keeps reading meanwhile).
-      const [row] = db.pragma("wal_checkpoint(FULL)") as CheckpointRow[];
+      const row = full.get();
       post({ type: "checkpoint", ms: performance.now() - started, log: row?.log ?? 0, checkpointed: row?.checkpointed ?? 0, rewound: true });
     } catch (error) {
       post({ type: "error", error: (error as Error).message });

@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import type { Worker } from "node:worker_threads";
 import { Checkpointer, type CheckpointStats } from "./checkpointer.ts";
 import { GroupCommit } from "./groupCommit.ts";
 import { SCHEMA_VERSION, migrations, schemaSql } from "./schema.ts";
@@ -98,6 +99,8 @@ export interface StoreOptions {
   /** Group commits were held this long (ms) while the checkpoint worker rewound the WAL. */
   onWritesHeld?: (ms: number) => void;
   onCheckpointError?: (error: Error) => void;
+  /** Told of the checkpoint worker thread once started. */
+  onThread?: (name: string, worker: Worker) => void;
 }
 
 /**
@@ -127,6 +130,7 @@ export class Store {
         resumeWrites: () => this.#group.resume(),
         onCheckpoint: options.onCheckpoint,
         onWritesHeld: options.onWritesHeld,
+        onThread: options.onThread,
         onError: (error, workerGone) => {
           // Without the worker, the WAL would grow without end: checkpoint on this connection again.
           if (workerGone && this.db.open) this.db.pragma("wal_autocheckpoint = 1000");
