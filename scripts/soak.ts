@@ -13,7 +13,8 @@
  *
  * Every --sample-seconds (default 10) it samples every relay's /metrics (sotto_process_resident_memory_bytes,
  * sotto_nodejs_eventloop_lag_p50/p99/max_seconds — prom-client resets those at each scrape, so each sample
- * covers its interval — and the V8 heap), each relay's CPU from /proc, and the sender's and recipient's RSS
+ * covers its interval — the V8 heap, and the heaps of its worker threads: "workers" in the table, MiB at the
+ * end), each relay's CPU from /proc, and the sender's and recipient's RSS
  * and event-loop delay, and prints a progress line on stderr. At the end: each process's memory slope (MiB/min,
  * least-squares line over the samples after --warmup-minutes, default 20 % of the run, at least 30 s) of its
  * RSS and of its retained JS heap (what garbage collection cannot free: the relay's heap right after each
@@ -96,7 +97,7 @@ type LiveLoad = { launched: number; delivered: number; failed: number; retries: 
 type Sample = {
   /** Minutes since the soak load started. */
   t: number;
-  relays: { rssMiB: number; heapUsedMiB: number; heapAfterMajorGcMiB: number; majorGcs: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; cpuCores: number }[];
+  relays: { rssMiB: number; heapUsedMiB: number; workerHeapsMiB: number; heapAfterMajorGcMiB: number; majorGcs: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; cpuCores: number }[];
   sender: { rssMiB: number; heapUsedMiB: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; cpuCores: number };
   recipient: { rssMiB: number; heapUsedMiB: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; cpuCores: number };
   progress: LiveLoad | undefined;
@@ -188,6 +189,8 @@ async function main(): Promise<number> {
         relays: metrics.map((m, i) => ({
           rssMiB: metricSum(m, "sotto_process_resident_memory_bytes") / 2 ** 20,
           heapUsedMiB: metricSum(m, "sotto_nodejs_heap_size_used_bytes") / 2 ** 20,
+          // The worker threads' heaps (crypto, WAL checkpoints): part of the RSS, not of the heap above.
+          workerHeapsMiB: metricSum(m, "sotto_worker_heap_size_total_bytes") / 2 ** 20,
           heapAfterMajorGcMiB: m.has("sotto_nodejs_heap_after_major_gc_bytes") ? metricSum(m, "sotto_nodejs_heap_after_major_gc_bytes") / 2 ** 20 : Number.NaN,
           majorGcs: metricSum(m, "sotto_nodejs_major_gcs_total"),
           lagP50Ms: metricSum(m, "sotto_nodejs_eventloop_lag_p50_seconds") * 1000,
@@ -280,6 +283,7 @@ async function main(): Promise<number> {
         rssSlopeR2: rss.r2,
         heapSlopeMiBPerMin: heap.slope,
         heapFloorSlopeMiBPerMin: floor,
+        workerHeapsMiB: { afterWarmup: after[0]?.relays[i]!.workerHeapsMiB, last: final.relays[i]!.workerHeapsMiB, slopePerMin: slope((x) => x.relays[i]!.workerHeapsMiB).slope },
         retainedHeapSlopeMiBPerMin: retained.slope,
         majorGcsAfterWarmup: retained.points,
         /** The verdict's measure: the retained heap's slope when there were enough major GCs, else the floor's. */
@@ -335,14 +339,14 @@ async function main(): Promise<number> {
     ];
 
     console.log(`Soak — ${MINUTES} min at ${rate} messages/s (${size} B) through 5 relay processes, one sender → one recipient (client SDK), mixing off\n`);
-    console.log(`${"process".padEnd(26)}${"RSS start".padStart(10)}${"after wu".padStart(10)}${"end".padStart(8)}${"max".padStart(8)}${"RSS/min".padStart(9)}${"R²".padStart(6)}${"heap/min".padStart(11)}${"lag p99 med".padStart(12)}${"worst".padStart(8)}${"cores".padStart(7)}`);
+    console.log(`${"process".padEnd(26)}${"RSS start".padStart(10)}${"after wu".padStart(10)}${"end".padStart(8)}${"max".padStart(8)}${"RSS/min".padStart(9)}${"R²".padStart(6)}${"heap/min".padStart(11)}${"workers".padStart(9)}${"lag p99 med".padStart(12)}${"worst".padStart(8)}${"cores".padStart(7)}`);
     for (const r of relays) {
       console.log(
-        `${r.relay.padEnd(26)}${(r.rssMiB.first ?? Number.NaN).toFixed(0).padStart(10)}${(r.rssMiB.afterWarmup ?? Number.NaN).toFixed(0).padStart(10)}${r.rssMiB.last.toFixed(0).padStart(8)}${r.rssMiB.max.toFixed(0).padStart(8)}${r.rssSlopeMiBPerMin.toFixed(2).padStart(9)}${r.rssSlopeR2.toFixed(2).padStart(6)}${r.heapSlopeMiBPerMinVerdict.toFixed(2).padStart(11)}${r.eventLoopLagMs.p99Median.toFixed(1).padStart(12)}${r.eventLoopLagMs.p99Worst.toFixed(0).padStart(8)}${r.cpuCoresMean.toFixed(2).padStart(7)}`,
+        `${r.relay.padEnd(26)}${(r.rssMiB.first ?? Number.NaN).toFixed(0).padStart(10)}${(r.rssMiB.afterWarmup ?? Number.NaN).toFixed(0).padStart(10)}${r.rssMiB.last.toFixed(0).padStart(8)}${r.rssMiB.max.toFixed(0).padStart(8)}${r.rssSlopeMiBPerMin.toFixed(2).padStart(9)}${r.rssSlopeR2.toFixed(2).padStart(6)}${r.heapSlopeMiBPerMinVerdict.toFixed(2).padStart(11)}${r.workerHeapsMiB.last.toFixed(0).padStart(9)}${r.eventLoopLagMs.p99Median.toFixed(1).padStart(12)}${r.eventLoopLagMs.p99Worst.toFixed(0).padStart(8)}${r.cpuCoresMean.toFixed(2).padStart(7)}`,
       );
     }
     for (const [name, p] of [["sender", sender], ["recipient", recipient]] as const) {
-      console.log(`${name.padEnd(26)}${p.rssMiB.first.toFixed(0).padStart(10)}${"".padStart(10)}${p.rssMiB.last.toFixed(0).padStart(8)}${p.rssMiB.max.toFixed(0).padStart(8)}${p.rssSlopeMiBPerMin.toFixed(2).padStart(9)}${p.rssSlopeR2.toFixed(2).padStart(6)}${p.heapFloorSlopeMiBPerMin.toFixed(2).padStart(11)}${p.eventLoopLagMs.p99Median.toFixed(1).padStart(12)}${p.eventLoopLagMs.p99Worst.toFixed(0).padStart(8)}${p.cpuCoresMean.toFixed(2).padStart(7)}`);
+      console.log(`${name.padEnd(26)}${p.rssMiB.first.toFixed(0).padStart(10)}${"".padStart(10)}${p.rssMiB.last.toFixed(0).padStart(8)}${p.rssMiB.max.toFixed(0).padStart(8)}${p.rssSlopeMiBPerMin.toFixed(2).padStart(9)}${p.rssSlopeR2.toFixed(2).padStart(6)}${p.heapFloorSlopeMiBPerMin.toFixed(2).padStart(11)}${"".padStart(9)}${p.eventLoopLagMs.p99Median.toFixed(1).padStart(12)}${p.eventLoopLagMs.p99Worst.toFixed(0).padStart(8)}${p.cpuCoresMean.toFixed(2).padStart(7)}`);
     }
     console.log(`\nsent ${load.launched}, delivered with verified receipts ${load.delivered}, received intact ${received.inRange}, corrupted ${received.bad}, duplicates ${received.duplicates}; retries ${load.retries}; send → receipt p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(0)} ms`);
     if (load.retries > 0) console.log(`packets sent again: ${Object.entries(load.retryReasons).map(([k, v]) => `${v}× ${k}`).join("; ")}`);
