@@ -43,26 +43,19 @@ export function createRelayMetrics(options: { defaultMetrics?: boolean } = {}) {
         }),
       )
     ).filter((entry) => entry !== undefined);
-  new Gauge({
-    name: "sotto_worker_heap_size_total_bytes",
-    help: "V8 heap committed by each of the relay's worker threads (crypto, WAL checkpoints)",
-    labelNames: ["worker"] as const,
-    registers: r,
-    async collect() {
-      this.reset();
-      for (const { name, heap } of await workerHeaps()) this.set({ worker: name }, heap.total_heap_size);
-    },
-  });
-  new Gauge({
-    name: "sotto_worker_heap_size_used_bytes",
-    help: "V8 heap in use by each of the relay's worker threads",
-    labelNames: ["worker"] as const,
-    registers: r,
-    async collect() {
-      this.reset();
-      for (const { name, heap } of await workerHeaps()) this.set({ worker: name }, heap.used_heap_size);
-    },
-  });
+  const workerHeapGauge = (name: string, help: string, figure: "total_heap_size" | "used_heap_size") =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["worker"] as const,
+      registers: r,
+      async collect() {
+        this.reset();
+        for (const { name: worker, heap } of await workerHeaps()) this.set({ worker }, heap[figure]);
+      },
+    });
+  workerHeapGauge("sotto_worker_heap_size_total_bytes", "V8 heap committed by each of the relay's worker threads (crypto, WAL checkpoints)", "total_heap_size");
+  workerHeapGauge("sotto_worker_heap_size_used_bytes", "V8 heap in use by each of the relay's worker threads", "used_heap_size");
   if (options.defaultMetrics ?? true) {
     collectDefaultMetrics({ register: registry, prefix: "sotto_" });
     observeMajorGcs();
