@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { WORKER_YOUNG_GENERATION_MIB } from "../runtime/youngGeneration.ts";
 import { packBytes } from "./packBytes.ts";
 import { processPacket, signTicket, verifyTicket, type CryptoBackend, type Presignature, type ProcessPacketReturnType, type WireTicket } from "#protocol";
 
@@ -119,9 +120,6 @@ type Pending = { resolve: (value: never) => void; reject: (error: Error) => void
 /** One request to a crypto worker; a worker gets them in batches and answers each batch with one message. */
 export type CryptoWorkerRequest = { id: number; request: InboundRequest } | { id: number; presignatures: number };
 
-/** Young generation of each crypto worker (MiB). */
-const CRYPTO_WORKER_YOUNG_GENERATION_MB = 16;
-
 /** Presignatures kept ready: refilled below the low mark, a batch at a time (the worker makes them between packets). */
 const PRESIGNATURES_LOW = 512;
 const PRESIGNATURES_BATCH = 256;
@@ -154,10 +152,7 @@ class WorkerPacketCrypto implements PacketCrypto {
     for (let i = 0; i < count; i++) {
       const worker = new Worker(new URL("./packetCryptoWorker.ts", import.meta.url), {
         workerData: keys,
-        // Not the event loop's 32-MiB semi-spaces, which V8 gives to every isolate (runtime/youngGeneration.ts):
-        // what this worker allocates dies within its batch. bench:relay, six alternating runs each: p99 per hop
-        // median 16.7 ms instead of 24.4 (within the run-to-run spread), RSS ~30 MiB and CPU ~2 % lower.
-        resourceLimits: { maxYoungGenerationSizeMb: CRYPTO_WORKER_YOUNG_GENERATION_MB },
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MIB.crypto },
       });
       onThread?.(count === 1 ? "crypto" : `crypto-${i}`, worker);
       worker.on("message", (replies: CryptoWorkerReply[]) => {

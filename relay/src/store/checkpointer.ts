@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { WORKER_YOUNG_GENERATION_MIB } from "../runtime/youngGeneration.ts";
 
 export interface CheckpointStats {
   /** How long the checkpoint took (on the worker thread). */
@@ -37,8 +38,6 @@ export interface CheckpointerOptions {
 
 /** Writes resume after this long even if the worker never answers (it would then only make them wait). */
 const MAX_PAUSE_MS = 1_000;
-/** Young generation of the checkpoint worker (MiB): it allocates little, and should collect it as it goes. */
-const CHECKPOINT_WORKER_YOUNG_GENERATION_MB = 2;
 
 /**
  * WAL checkpoints on a worker thread with its own connection to the database.
@@ -61,11 +60,7 @@ export class Checkpointer {
     this.#options = options;
     this.#worker = new Worker(new URL("./checkpointWorker.ts", import.meta.url), {
       workerData: { path, intervalMs: options.intervalMs ?? 200, restartFrames: options.restartFrames ?? 4_000 },
-      // The relay's `--min-semi-space-size=32` (runtime/youngGeneration.ts) is for its event loop, but V8 gives
-      // it to every isolate. This worker allocates little (~1 MiB a minute): 32 MiB took over half an hour to fill,
-      // and until it was collected, the native memory of the statements it had run stayed with it. The relay's
-      // RSS rose ~2 MiB/min meanwhile: the "slope" of `npm run soak`.
-      resourceLimits: { maxYoungGenerationSizeMb: CHECKPOINT_WORKER_YOUNG_GENERATION_MB },
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MIB.checkpoint },
     });
     options.onThread?.("checkpoint", this.#worker);
     this.#worker.on("message", (message: CheckpointerMessage) => {
