@@ -40,7 +40,8 @@
  * of half the highest sustained rate: for A/B comparisons of the same load), BENCH_PROFILE=1 (R runs with
  * --cpu-prof; the profile and that run's JSON go to $TMPDIR/sotto-bench-relay-profile/, summarise with
  * `node bench/relay/profile.ts <file>`), BENCH_DEBUG=1 (per-packet times of every phase to $TMPDIR), BENCH_RELAY_LOG=<file>
- * (R's relay.log is copied there before the network directory is removed). Only a run with
+ * (R's relay.log is copied there before the network directory is removed), BENCH_RELAY_NODE_FLAGS="--flag …" (Node
+ * flags for R after the relay's own, e.g. V8 garbage-collector settings to compare). Only a run with
  * the defaults writes bench/results/relay.json; others write their JSON to $TMPDIR.
  */
 import { fork, type ChildProcess } from "node:child_process";
@@ -154,6 +155,7 @@ async function main() {
   net = await startLocalNetwork({
     relays: 2,
     processes: true,
+    nodeFlags: process.env.BENCH_RELAY_NODE_FLAGS?.split(" ").filter(Boolean) ?? [],
     fees: [1n, 1n],
     channelDeposit: deposit,
     logLevel: "warn",
@@ -663,7 +665,7 @@ async function main() {
   };
   // Only a default run writes bench/results/relay.json; a profiled run (the profiler costs R ~10 %) or one with
   // other settings writes next to its profile or to $TMPDIR.
-  const canonical = !PROFILE && SINK_MODE === "full" && !FIXED_RATES && !LATENCY_RATE && !process.env.STEP_SECONDS && !process.env.LATENCY_SECONDS;
+  const canonical = !PROFILE && SINK_MODE === "full" && !FIXED_RATES && !LATENCY_RATE && !process.env.STEP_SECONDS && !process.env.LATENCY_SECONDS && !process.env.BENCH_RELAY_NODE_FLAGS;
   const file = canonical ? join(here, "results", "relay.json") : PROFILE ? join(profileDir, "relay-profiled.json") : join(tmpdir(), `bench-relay-${SINK_MODE}-${Date.now()}.json`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(out, (_k, v) => (typeof v === "number" && !Number.isInteger(v) ? Number(v.toFixed(3)) : v), 2)}\n`);
@@ -678,6 +680,8 @@ async function cleanup() {
   probe?.proc.kill();
   if (net) {
     const R = net.relays[0]!;
+    // Kept past the stop (the relay writes its log until it exits), copied, then removed below.
+    if (process.env.BENCH_RELAY_LOG) process.env.SOTTO_KEEP_NETWORK_DIR = "1";
     await net.stop();
     if (process.env.BENCH_RELAY_LOG) copyFileSync(join(R.dir, "relay.log"), process.env.BENCH_RELAY_LOG);
     rmSync(net.baseDir, { recursive: true, force: true });

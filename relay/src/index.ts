@@ -7,6 +7,6 @@ export { createKeyFile, loadKeyFile, KeyFileError, type RelayKeys } from "./keys
 export { publicKeyFromPrivate } from "./keys/onionKey.ts";
 export { createLogger, type Logger } from "./log.ts";
 export { Relay, RelayStartError, type RelayInit } from "./relay.ts";
-export { RELAY_NODE_FLAGS, YOUNG_GENERATION_MIB, youngGenerationMiB } from "./runtime/youngGeneration.ts";
+export { RELAY_NODE_FLAGS, YOUNG_GENERATION_MIB, youngGenerationMiB } from "./runtime/heapFlags.ts";
 export { createRelayMetrics, type RelayMetrics } from "./metrics.ts";
 export { peerIdHex, peerIdString } from "#net";

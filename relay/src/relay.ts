@@ -22,7 +22,7 @@ import { createPacketCrypto, defaultCryptoWorkers, type PacketCrypto } from "./p
 import { PacketPipeline } from "./pipeline/packetPipeline.ts";
 import { ReplayCache } from "./pipeline/replayCache.ts";
 import { TAG_FILTER_MAX_BYTES } from "./pipeline/tagFilter.ts";
-import { youngGenerationMiB, youngGenerationWarning } from "./runtime/youngGeneration.ts";
+import { heapFlagsWarning, youngGenerationMiB } from "./runtime/heapFlags.ts";
 import { SettlementManager } from "./settlement/settlementManager.ts";
 import { Store } from "./store/store.ts";
 import { IncomingBook } from "./tickets/incomingBook.ts";
@@ -284,7 +284,7 @@ export class Relay {
 
     this.api = createAdminApi({ token: config.api.token, backend: this.#adminBackend(), metrics: this.metrics });
     this.apiUrl = await this.api.listen({ host: config.api.host, port: config.api.port });
-    const heapWarning = youngGenerationWarning();
+    const heapWarning = heapFlagsWarning();
     if (heapWarning !== undefined) logger.warn({ youngGenerationMiB: youngGenerationMiB() }, heapWarning);
     if (config.faults.dropRate > 0) logger.warn({ dropRate: config.faults.dropRate }, "fault injection on: this relay drops packets on purpose (faults.dropRate)");
     logger.info({ node: this.address, peerId: this.peerId, addrs: this.host.getMultiaddrs().map(String), api: this.apiUrl }, "relay started");

@@ -21,6 +21,8 @@ export interface LocalNetworkOptions {
   fees?: readonly bigint[];
   /** Run relays as separate OS processes (default) or inside this process. */
   processes?: boolean;
+  /** Node flags for relay processes, after RELAY_NODE_FLAGS (a later V8 flag wins): for experiments. */
+  nodeFlags?: readonly string[];
   /** Fund a channel between every ordered pair of relays before they start. Default true. */
   prefundChannels?: boolean;
   channelDeposit?: bigint;
@@ -140,7 +142,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
         stake: devnet.minimumStake,
       });
       progress(`relay ${i + 1}: staked and registered ${keys.node.address} (fee ${fee})`);
-      relays.push(makeRelay({ index: i, dir, configPath, keys, onionKey, peerId, multiaddr, apiUrl: `http://127.0.0.1:${apiPort}`, apiToken, fee, processes: options.processes ?? true }));
+      relays.push(makeRelay({ index: i, dir, configPath, keys, onionKey, peerId, multiaddr, apiUrl: `http://127.0.0.1:${apiPort}`, apiToken, fee, processes: options.processes ?? true, nodeFlags: options.nodeFlags ?? [] }));
     }
     if (options.prefundChannels ?? true) {
       const deposit = options.channelDeposit ?? 10_000n;
@@ -181,6 +183,7 @@ function makeRelay(p: {
   apiToken: string;
   fee: bigint;
   processes: boolean;
+  nodeFlags: readonly string[];
 }): LocalRelay {
   const handle: LocalRelay = {
     index: p.index,
@@ -218,7 +221,7 @@ function makeRelay(p: {
       const log = createWriteStream(join(p.dir, "relay.log"), { flags: "a" });
       // stdin is a pipe this process holds open: if it dies without stopping the relay (a killed test run or
       // demo), the relay sees stdin end and stops instead of living on.
-      const child = spawn(process.execPath, [...RELAY_NODE_FLAGS, cliEntry, "relay", "start", "--config", p.configPath, "--stop-on-stdin-close"], {
+      const child = spawn(process.execPath, [...RELAY_NODE_FLAGS, ...p.nodeFlags, cliEntry, "relay", "start", "--config", p.configPath, "--stop-on-stdin-close"], {
         cwd: repoRoot,
         stdio: ["pipe", "pipe", "pipe"],
       });

@@ -1,10 +1,13 @@
+import { SlotMap } from "../util/slotMap.ts";
+
 /**
  * A Map whose entries expire after a TTL and whose size is capped (oldest evicted first), for state that
  * must not grow without bound under attack: circuits awaiting acks or receipts, in-memory replay tags.
  * Insertion order is expiry order because every entry gets the same TTL.
  */
 export class ExpiringMap<K, V> {
-  readonly #entries = new Map<K, { value: V; expiresAt: number }>();
+  /** Entries come and go with packets: a SlotMap, so that deleted ones are not kept alive (see there). */
+  readonly #entries = new SlotMap<K, { value: V; expiresAt: number }>();
   readonly #ttlMs: number;
   readonly #maxSize: number;
   readonly #onExpire: ((key: K, value: V) => void) | undefined;

@@ -1,7 +1,8 @@
 import { once } from "node:events";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { WORKER_YOUNG_GENERATION_MIB } from "../runtime/youngGeneration.ts";
+import { WORKER_YOUNG_GENERATION_MIB } from "../runtime/heapFlags.ts";
+import { SlotMap } from "../util/slotMap.ts";
 import { packBytes } from "./packBytes.ts";
 import { processPacket, signTicket, verifyTicket, type CryptoBackend, type Presignature, type ProcessPacketReturnType, type WireTicket } from "#protocol";
 
@@ -128,7 +129,8 @@ export type CryptoWorkerReply = { id: number; result: unknown } | { id: number; 
 
 class WorkerPacketCrypto implements PacketCrypto {
   readonly #workers: { worker: Worker; batch: CryptoWorkerRequest[] }[] = [];
-  readonly #pending = new Map<number, Pending>();
+  /** One entry per packet in flight: a SlotMap, so that answered ones are not kept alive (see there). */
+  readonly #pending = new SlotMap<number, Pending>();
   #nextId = 0;
   #flushQueued = false;
   readonly #backend: CryptoBackend;

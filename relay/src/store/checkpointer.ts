@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { WORKER_YOUNG_GENERATION_MIB } from "../runtime/youngGeneration.ts";
+import { WORKER_YOUNG_GENERATION_MIB } from "../runtime/heapFlags.ts";
 
 export interface CheckpointStats {
   /** How long the checkpoint took (on the worker thread). */

@@ -2,6 +2,7 @@ import type { Address } from "viem";
 import type { ChannelState } from "#contracts";
 import type { Store } from "../store/store.ts";
 import { fromHex, toHex } from "../util/hex.ts";
+import { SlotMap } from "../util/slotMap.ts";
 import { confirmAmount, issueTicket, issueVoucher, newOutgoingChannel, spendable, type IssueResult, type IssuedTicket, type OutgoingChannel } from "#protocol";
 
 export interface OutgoingEntry {
@@ -36,8 +37,8 @@ interface PendingTicket {
 export class OutgoingBook {
   readonly #store: Store;
   readonly #entries = new Map<string, OutgoingEntry>();
-  /** Tickets waiting for their response, by challenge (lower-case hex), oldest first. */
-  readonly #pending = new Map<string, PendingTicket>();
+  /** Tickets waiting for their response, by challenge (lower-case hex), oldest first; one per packet, so a SlotMap (see there). */
+  readonly #pending = new SlotMap<string, PendingTicket>();
   readonly #maxPending: number;
   #nextId = 1;
 

@@ -38,11 +38,27 @@ export const WORKER_YOUNG_GENERATION_MIB = { crypto: 16, checkpoint: 2 } as cons
 export const EXTERNAL_MEMORY_FLAG = "--external-memory-accounted-in-global-limit";
 
 /**
+ * How far the heap may grow past what a major GC left live before V8 starts the next one: (1 + p/100)×,
+ * for the old generation and for the global limit, which (with the flag above) counts ArrayBuffers too.
+ *
+ * Why: V8 picks that factor itself, from its collector's speed against the program's, and after its memory
+ * reducer shrank the heap in a quiet spell (which a relay between bursts of traffic has) it picks little. In
+ * bench:relay the global limit then stood at ~130 MB with ~45 MB of heap live after a major GC, while a relay
+ * allocates tens of kilobytes of ArrayBuffers per packet that only the next scavenge frees, every ~0.5 s:
+ * at 2,350 packets/s they reached the limit between two scavenges, and a major GC (5–12 ms pause plus
+ * 10–20 ms of marking steps) came every 0.5–2 s, holding the packets behind it for 10–30 ms each time. With
+ * 4× the limits were ~210 MB (heap) and ~245 MB (global) and no major GC came in the 10-s latency phase
+ * (bench/results/relay-profile.md). The price is memory: up to ~4× the live heap between major GCs.
+ */
+export const OLD_GENERATION_GROWING_PERCENT = 300;
+export const HEAP_GROWING_FLAG = `--heap-growing-percent=${OLD_GENERATION_GROWING_PERCENT}`;
+
+/**
  * The Node flags a relay process is started with. V8 sizes its heap when the process starts and Node does
  * not accept these in NODE_OPTIONS, so they go on the command line: `bin/sotto` and the devnet's relay
  * processes pass them (test/cli checks that bin/sotto does).
  */
-export const RELAY_NODE_FLAGS: readonly string[] = [`--min-semi-space-size=${YOUNG_GENERATION_MIB}`, EXTERNAL_MEMORY_FLAG];
+export const RELAY_NODE_FLAGS: readonly string[] = [`--min-semi-space-size=${YOUNG_GENERATION_MIB}`, EXTERNAL_MEMORY_FLAG, HEAP_GROWING_FLAG];
 
 /** This process's new-space capacity in MiB (what `--min-semi-space-size` set, or V8's current size). */
 export function youngGenerationMiB(): number {
@@ -50,11 +66,11 @@ export function youngGenerationMiB(): number {
   return space === undefined ? 0 : space.space_size / 2 ** 20;
 }
 
-/** Undefined if the process has the young generation it should, else what to tell the operator. */
-export function youngGenerationWarning(): string | undefined {
+/** Undefined if the process has the heap settings it should, else what to tell the operator. */
+export function heapFlagsWarning(): string | undefined {
   const mib = youngGenerationMiB();
-  const externalAccounted = process.execArgv.includes(EXTERNAL_MEMORY_FLAG);
-  if (mib >= YOUNG_GENERATION_MIB && externalAccounted) return undefined;
-  const problem = mib < YOUNG_GENERATION_MIB ? `the V8 young generation is ${mib} MiB` : `V8 runs without ${EXTERNAL_MEMORY_FLAG}`;
-  return `${problem}; start the relay with \`node ${RELAY_NODE_FLAGS.join(" ")} …\` (bin/sotto does) or packets are delayed by a major GC every few seconds under load`;
+  const missing = [EXTERNAL_MEMORY_FLAG, HEAP_GROWING_FLAG].filter((flag) => !process.execArgv.includes(flag));
+  if (mib >= YOUNG_GENERATION_MIB && missing.length === 0) return undefined;
+  const problem = mib < YOUNG_GENERATION_MIB ? `the V8 young generation is ${mib} MiB` : `V8 runs without ${missing.join(" ")}`;
+  return `${problem}; start the relay with \`node ${RELAY_NODE_FLAGS.join(" ")} …\` (bin/sotto does) or packets are delayed by a major GC every second or so under load`;
 }
