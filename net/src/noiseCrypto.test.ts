@@ -26,4 +26,13 @@ describe("noiseCrypto", () => {
       expect(() => noiseCrypto.chaCha20Poly1305Decrypt(tampered, nonce, ad, k)).toThrow();
     }
   });
+
+  it("uses the key's current bytes when a key array is reused for another key", () => {
+    const [k, nonce, ad, plaintext] = [randomBytes(32), randomBytes(12), randomBytes(5), randomBytes(1552)];
+    noiseCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k);
+    k.set(randomBytes(32));
+    const expected = bytes(defaultCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k));
+    expect(bytes(noiseCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k))).toEqual(expected);
+    expect(bytes(noiseCrypto.chaCha20Poly1305Decrypt(expected, nonce, ad, k))).toEqual(plaintext);
+  });
 });
