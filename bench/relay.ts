@@ -41,7 +41,8 @@
  * --cpu-prof; the profile and that run's JSON go to $TMPDIR/sotto-bench-relay-profile/, summarise with
  * `node bench/relay/profile.ts <file>`), BENCH_DEBUG=1 (per-packet times of every phase to $TMPDIR), BENCH_RELAY_LOG=<file>
  * (R's relay.log is copied there before the network directory is removed), BENCH_RELAY_NODE_FLAGS="--flag …" (Node
- * flags for R after the relay's own, e.g. V8 garbage-collector settings to compare). Only a run with
+ * flags for R after the relay's own, e.g. V8 garbage-collector settings to compare), BENCH_GC_LOG=1 (R records its
+ * garbage collections, bench/relay/gcLog.ts, and the latency phase's slow packets are lined up with them). Only a run with
  * the defaults writes bench/results/relay.json; others write their JSON to $TMPDIR.
  */
 import { fork, type ChildProcess } from "node:child_process";
@@ -58,6 +59,7 @@ import { getNativeBackend } from "#protocol/native";
 import { startLocalNetwork, type LocalNetwork, type LocalRelay } from "../cli/src/devnet/localNetwork.ts";
 import { relayConfigSchema } from "../relay/src/config/relayConfig.ts";
 import { histogramQuantile, machineBusySeconds, metricByLabel, metricSum, percentile, procIo, procSample, scrape, threadSchedstat, type Metrics } from "./measure.ts";
+import { attributeSlowPackets, readGcLog } from "./relay/gcAttribution.ts";
 import { PACKET_FRAME_SIZE, TABLE_ENTRY } from "./relay/wire.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -65,6 +67,7 @@ const STEP_SECONDS = Number(process.env.STEP_SECONDS ?? "4");
 const LATENCY_SECONDS = Number(process.env.LATENCY_SECONDS ?? "8");
 const SINK_MODE = (process.env.SINK_MODE ?? "full") as "full" | "ack";
 const PROFILE = process.env.BENCH_PROFILE === "1";
+const GC_LOG = process.env.BENCH_GC_LOG === "1";
 const FIXED_RATES = process.env.BENCH_RATES?.split(",").map(Number).filter((n) => n > 0);
 const LATENCY_RATE = Number(process.env.LATENCY_RATE ?? "") > 0 ? Number(process.env.LATENCY_RATE) : undefined;
 const TARGET_RATE = 2000;
@@ -134,12 +137,15 @@ function ownSeconds(pids: number[]): number {
 // ---------------------------------------------------------------------------------------------------------
 
 const results = { phases: [] as Record<string, unknown>[], interrupted: [] as Record<string, unknown>[] };
+/** Send and arrival times (µs) of the last phase's packets, for BENCH_GC_LOG. */
+let lastPhasePackets: { sentUs: number[]; arrivedUs: number[] } = { sentUs: [], arrivedUs: [] };
 let net: LocalNetwork | undefined;
 let generator: Child | undefined;
 let sink: Child | undefined;
 let probe: Child | undefined;
 const workers: Worker[] = [];
 const workDir = join(tmpdir(), `sotto-bench-relay-${process.pid}`);
+const gcLogDir = join(workDir, "gc");
 mkdirSync(workDir, { recursive: true });
 const profileDir = join(tmpdir(), "sotto-bench-relay-profile");
 
@@ -151,11 +157,15 @@ async function main() {
     // Relay processes inherit it (the sink's relay process is stopped before measuring; its profile is discarded).
     process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${profileDir}`.trim();
   }
+  if (GC_LOG) {
+    mkdirSync(gcLogDir, { recursive: true });
+    process.env.SOTTO_GC_LOG_DIR = gcLogDir; // R inherits it
+  }
   const deposit = 10n ** 15n;
   net = await startLocalNetwork({
     relays: 2,
     processes: true,
-    nodeFlags: process.env.BENCH_RELAY_NODE_FLAGS?.split(" ").filter(Boolean) ?? [],
+    nodeFlags: [...(GC_LOG ? ["--import", join(here, "relay", "gcLog.ts")] : []), ...(process.env.BENCH_RELAY_NODE_FLAGS?.split(" ").filter(Boolean) ?? [])],
     fees: [1n, 1n],
     channelDeposit: deposit,
     logLevel: "warn",
@@ -311,6 +321,7 @@ async function main() {
       }
     }
     if (process.env.BENCH_DEBUG) writeFileSync(join(tmpdir(), `bench-relay-${name.replace(/\W+/g, "_")}.json`), JSON.stringify({ sentAt: sentAt.times, recvAt: recvAt.times }));
+    lastPhasePackets = { sentUs: sentAt.times, arrivedUs: recvAt.times };
     const sorted = Float64Array.from(lat).sort();
     // Is a queue building up? The median latency of the step's last quarter (packets in send order).
     const lastQuarter = Float64Array.from(lat.slice(Math.floor(lat.length * 0.75))).sort();
@@ -511,6 +522,16 @@ async function main() {
     `latency phase: the machine was ${(viaRelay.machineBusy * 100).toFixed(0)} % busy; R's event-loop thread ran ${(viaRelay.relayMainThread.running * 100).toFixed(0)} % of the time and waited for a core ${(viaRelay.relayMainThread.waitingForCore * 100).toFixed(0)} %; an idle probe process woke p50 ${probeStats.p50Ms.toFixed(2)} ms, p99 ${probeStats.p99Ms.toFixed(2)} ms, max ${probeStats.maxMs.toFixed(1)} ms late ` +
       `(${probeStats.over3Ms} of ${probeStats.wakeups} wake-ups > 3 ms late, ${probeStats.over10Ms} > 10 ms)`,
   );
+  let gcInLatencyPhase: ReturnType<typeof attributeSlowPackets> | undefined;
+  if (GC_LOG) {
+    await sleep(600); // R's threads rewrite their GC logs every 500 ms
+    const window = { fromUs: viaRelay.window.startUs, toUs: viaRelay.window.endUs };
+    gcInLatencyPhase = attributeSlowPackets(readGcLog(gcLogDir, relayPid), lastPhasePackets, window, TARGET_P99_MS);
+    const threads = gcInLatencyPhase.threads
+      .map((t) => `thread ${t.thread}${t.thread === 0 ? " (event loop)" : ""}: ${t.collections} collections (${t.majors} major), ${t.totalMs.toFixed(0)} ms, longest ${t.longestMs.toFixed(1)} ms, overlapping ${t.slowPacketsOverlapping}`)
+      .join("; ");
+    log(`latency phase: ${gcInLatencyPhase.slowPackets} packets slower than ${TARGET_P99_MS} ms, ${gcInLatencyPhase.overlappingNone} of them overlapping no collection of R; ${threads}`);
+  }
 
   // Totals from R's own counters, then settlement.
   await sleep(1500); // let R's last writes and reveals settle
@@ -656,6 +677,7 @@ async function main() {
     baseline: { ratePerSec: latencyRate, ...baseline },
     addedLatencyMs: added,
     relayCommitHoldsInLatencyPhase: { count: commitHolds.count, totalMs: commitHolds.totalMs, p99Bucket: commitHolds.p99.bucket },
+    ...(gcInLatencyPhase ? { relayGcInLatencyPhase: gcInLatencyPhase } : {}),
     relayHopLatencyMetric: { p50Ms: hopMetric.p50.seconds * 1000, p50Bucket: hopMetric.p50.bucket, p99Ms: hopMetric.p99.seconds * 1000, p99Bucket: hopMetric.p99.bucket },
     relayCounters: counters,
     counterChecks: counterCheck,
@@ -665,7 +687,7 @@ async function main() {
   };
   // Only a default run writes bench/results/relay.json; a profiled run (the profiler costs R ~10 %) or one with
   // other settings writes next to its profile or to $TMPDIR.
-  const canonical = !PROFILE && SINK_MODE === "full" && !FIXED_RATES && !LATENCY_RATE && !process.env.STEP_SECONDS && !process.env.LATENCY_SECONDS && !process.env.BENCH_RELAY_NODE_FLAGS;
+  const canonical = !PROFILE && !GC_LOG && SINK_MODE === "full" && !FIXED_RATES && !LATENCY_RATE && !process.env.STEP_SECONDS && !process.env.LATENCY_SECONDS && !process.env.BENCH_RELAY_NODE_FLAGS;
   const file = canonical ? join(here, "results", "relay.json") : PROFILE ? join(profileDir, "relay-profiled.json") : join(tmpdir(), `bench-relay-${SINK_MODE}-${Date.now()}.json`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(out, (_k, v) => (typeof v === "number" && !Number.isInteger(v) ? Number(v.toFixed(3)) : v), 2)}\n`);
