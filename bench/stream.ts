@@ -504,7 +504,7 @@ export interface StreamNetwork {
  * 5 relay processes (mixing off, channels pre-funded between every pair), a recipient process with an
  * address and listening, a sender process with funded channels to the relays outside that address.
  */
-export async function startStreamNetwork(options: { log: (message: string) => void; relays?: number; relayConfig?: Record<string, unknown> }): Promise<StreamNetwork> {
+export async function startStreamNetwork(options: { log: (message: string) => void; relays?: number; relayConfig?: Record<string, unknown>; relayNodeFlags?: readonly string[] }): Promise<StreamNetwork> {
   const { log } = options;
   const relayConfig = {
     mixing: { meanDelayMs: 0 },
@@ -524,6 +524,7 @@ export async function startStreamNetwork(options: { log: (message: string) => vo
     channelDeposit: 10n ** 20n,
     logLevel: "warn",
     relayConfig,
+    nodeFlags: options.relayNodeFlags ?? [],
     onProgress: log,
   });
   if (PROFILE_DIR) delete process.env.NODE_OPTIONS;
