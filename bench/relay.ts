@@ -138,8 +138,6 @@ function ownSeconds(pids: number[]): number {
 // ---------------------------------------------------------------------------------------------------------
 
 const results = { phases: [] as Record<string, unknown>[], interrupted: [] as Record<string, unknown>[] };
-/** Send and arrival times (µs) of the last phase's packets, for BENCH_GC_LOG. */
-let lastPhasePackets: { sentUs: number[]; arrivedUs: number[] } = { sentUs: [], arrivedUs: [] };
 let net: LocalNetwork | undefined;
 let generator: Child | undefined;
 let sink: Child | undefined;
@@ -322,7 +320,6 @@ async function main() {
       }
     }
     if (process.env.BENCH_DEBUG) writeFileSync(join(tmpdir(), `bench-relay-${name.replace(/\W+/g, "_")}.json`), JSON.stringify({ sentAt: sentAt.times, recvAt: recvAt.times }));
-    lastPhasePackets = { sentUs: sentAt.times, arrivedUs: recvAt.times };
     const sorted = Float64Array.from(lat).sort();
     // Is a queue building up? The median latency of the step's last quarter (packets in send order).
     const lastQuarter = Float64Array.from(lat.slice(Math.floor(lat.length * 0.75))).sort();
@@ -382,6 +379,8 @@ async function main() {
       sorted,
       m0,
       m1,
+      /** Send and arrival times (µs) of every packet, for BENCH_GC_LOG. */
+      packets: { sentUs: sentAt.times, arrivedUs: recvAt.times },
     };
     const sustained =
       offered !== null &&
@@ -403,7 +402,7 @@ async function main() {
     return { ...row, sustained };
   };
   type Phase = Awaited<ReturnType<typeof phase>>;
-  const strip = ({ sorted: _s, m0: _a, m1: _b, ...rest }: Phase) => rest;
+  const strip = ({ sorted: _s, m0: _a, m1: _b, packets: _p, ...rest }: Phase) => rest;
   /**
    * Other engineers' processes share this machine: before a measured step, wait (≤ 15 s) until they use less
    * than 0.2 cores (≤ 30 s in a run); a step during which they took more than 0.3 cores is repeated (a failed step once,
@@ -527,7 +526,7 @@ async function main() {
   if (GC_LOG) {
     await sleep(600); // R's threads rewrite their GC logs every 500 ms
     const window = { fromUs: viaRelay.window.startUs, toUs: viaRelay.window.endUs };
-    gcInLatencyPhase = attributeSlowPackets(readGcLog(gcLogDir, relayPid), lastPhasePackets, window, TARGET_P99_MS);
+    gcInLatencyPhase = attributeSlowPackets(readGcLog(gcLogDir, relayPid), viaRelay.packets, window, TARGET_P99_MS);
     const threads = gcInLatencyPhase.threads
       .map((t) => `thread ${t.thread}${t.thread === 0 ? " (event loop)" : ""}: ${t.collections} collections (${t.majors} major), ${t.totalMs.toFixed(0)} ms, longest ${t.longestMs.toFixed(1)} ms, overlapping ${t.slowPacketsOverlapping}`)
       .join("; ");

@@ -27,4 +27,3 @@ if (dir) {
   setInterval(dump, 500).unref();
   process.on("exit", dump);
 }
-
