@@ -361,6 +361,7 @@ async function main() {
         readSyscallsPerPacket: (io1.syscr - io0.syscr) / Math.max(1, run.sent),
         writeSyscallsPerPacket: (io1.syscw - io0.syscw) / Math.max(1, run.sent),
         storageWriteKiBPerPacket: (io1.storageWriteBytes - io0.storageWriteBytes) / 1024 / Math.max(1, run.sent),
+        storeCommitsPerPacket: delta("sotto_store_batch_size_count") / Math.max(1, run.sent),
         packetsIn: delta("sotto_packets_in_total"),
         packetsOut: delta("sotto_packets_out_total"),
         dropped: delta("sotto_packets_dropped_total"),
@@ -395,7 +396,7 @@ async function main() {
     log(
       `${name}: sent ${row.sent} (${row.sendRatePerSec}/s), delivered ${row.delivered} (${row.deliveredRatePerSec}/s), ` +
         `e2e p50 ${row.endToEndMs.p50.toFixed(2)} ms p99 ${row.endToEndMs.p99.toFixed(2)} ms, R cpu ${row.relay.cpuPercentOfCore.toFixed(0)} % ` +
-        `(${row.relay.cpuPer1000Packets.toFixed(3)} s/1000 pkts), rss ${row.relay.rssMiB.toFixed(0)} MiB (heap ${row.relay.heapUsedMiB.toFixed(0)}, external ${row.relay.externalMiB.toFixed(0)}), syscalls/pkt r ${row.relay.readSyscallsPerPacket.toFixed(1)} w ${row.relay.writeSyscallsPerPacket.toFixed(1)}, disk ${row.relay.storageWriteKiBPerPacket.toFixed(1)} KiB/pkt, loop delay p99 ${row.relay.eventLoopDelayMs.p99.toFixed(1)} max ${row.relay.eventLoopDelayMs.max.toFixed(1)} ms, gc ${(row.relay.gcSeconds * 1000).toFixed(0)} ms, other processes ${row.otherProcessesCores.toFixed(2)} cores` +
+        `(${row.relay.cpuPer1000Packets.toFixed(3)} s/1000 pkts), rss ${row.relay.rssMiB.toFixed(0)} MiB (heap ${row.relay.heapUsedMiB.toFixed(0)}, external ${row.relay.externalMiB.toFixed(0)}), syscalls/pkt r ${row.relay.readSyscallsPerPacket.toFixed(1)} w ${row.relay.writeSyscallsPerPacket.toFixed(1)}, disk ${row.relay.storageWriteKiBPerPacket.toFixed(1)} KiB/pkt, store commits/pkt ${row.relay.storeCommitsPerPacket.toFixed(2)}, loop delay p99 ${row.relay.eventLoopDelayMs.p99.toFixed(1)} max ${row.relay.eventLoopDelayMs.max.toFixed(1)} ms, gc ${(row.relay.gcSeconds * 1000).toFixed(0)} ms, other processes ${row.otherProcessesCores.toFixed(2)} cores` +
         (offered !== null ? ` → ${sustained ? "sustained" : "NOT sustained"}` : "") +
         (row.complete ? "" : " [incomplete: some packets never came back]"),
     );
@@ -543,6 +544,7 @@ async function main() {
     ticketsAccepted: metricSum(mEnd, "sotto_tickets_accepted_total"),
     ticketsRejected: metricByLabel(mEnd, "sotto_tickets_rejected_total"),
     ticketsIssued: metricSum(mEnd, "sotto_tickets_issued_total"),
+    ticketSignatures: metricByLabel(mEnd, "sotto_ticket_signatures_total"),
     acksSent: metricSum(mEnd, "sotto_acks_sent_total"),
     acksReceived: metricByLabel(mEnd, "sotto_acks_received_total"),
     revealsReceived: metricByLabel(mEnd, "sotto_reveals_received_total"),
@@ -653,7 +655,7 @@ async function main() {
   console.log(`${"baseline gen → sink".padEnd(28)}${String(latencyRate).padStart(10)}${String(Math.round(baseRun.sent / LATENCY_SECONDS)).padStart(9)}${"".padStart(9)}${baseline.p50.toFixed(2).padStart(9)}${baseline.p99.toFixed(2).padStart(9)}`);
   console.log(`\n${"figure".padEnd(40)}${"value".padStart(12)} ${"unit".padEnd(12)} target`);
   for (const f of figures) console.log(`${f.figure.padEnd(40)}${fmt(f.value).padStart(12)} ${f.unit.padEnd(12)} ${f.met === null ? " " : f.met ? "✓" : "✗"} ${f.target.padEnd(8)} ${f.note}`);
-  console.log(`\nR's counters: in ${JSON.stringify(counters.packetsIn)}, out ${JSON.stringify(counters.packetsOut)}, dropped ${JSON.stringify(counters.packetsDropped)}, tickets accepted ${counters.ticketsAccepted}, rejected ${JSON.stringify(counters.ticketsRejected)}, issued ${counters.ticketsIssued}, acks received ${JSON.stringify(counters.acksReceived)}, reveals received ${JSON.stringify(counters.revealsReceived)}, receipts relayed ${counters.receiptsRelayed}`);
+  console.log(`\nR's counters: in ${JSON.stringify(counters.packetsIn)}, out ${JSON.stringify(counters.packetsOut)}, dropped ${JSON.stringify(counters.packetsDropped)}, tickets accepted ${counters.ticketsAccepted}, rejected ${JSON.stringify(counters.ticketsRejected)}, issued ${counters.ticketsIssued}, signatures by nonce ${JSON.stringify(counters.ticketSignatures)}, acks received ${JSON.stringify(counters.acksReceived)}, reveals received ${JSON.stringify(counters.revealsReceived)}, receipts relayed ${counters.receiptsRelayed}`);
   console.log(`checks: ${Object.entries(counterCheck).map(([k, v]) => `${k} ${v ? "✓" : "✗"}`).join(", ")}, settlement ${settlement.ok ? "✓" : "✗"}`);
 
   const out = {

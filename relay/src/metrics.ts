@@ -91,6 +91,12 @@ export function createRelayMetrics(options: { defaultMetrics?: boolean } = {}) {
     ticketsAccepted: new Counter({ name: "sotto_tickets_accepted_total", help: "Incoming tickets accepted", registers: r }),
     ticketsRejected: new Counter({ name: "sotto_tickets_rejected_total", help: "Incoming tickets rejected, by reason", labelNames: ["reason"] as const, registers: r }),
     ticketsIssued: new Counter({ name: "sotto_tickets_issued_total", help: "Outgoing tickets signed", registers: r }),
+    ticketSignatures: new Counter({
+      name: "sotto_ticket_signatures_total",
+      help: "Outgoing tickets of packets signed, by nonce: presigned (prepared on a worker, cheap on the event loop) or fresh (none ready: a full signature on the event loop)",
+      labelNames: ["nonce"] as const,
+      registers: r,
+    }),
     acksReceived: new Counter({ name: "sotto_acks_received_total", help: "Acks from the next hop, by outcome", labelNames: ["outcome"] as const, registers: r }),
     acksSent: new Counter({ name: "sotto_acks_sent_total", help: "Acks sent upstream", registers: r }),
     ackTimeouts: new Counter({ name: "sotto_ack_timeouts_total", help: "Forwarded packets the next hop never acknowledged", registers: r }),

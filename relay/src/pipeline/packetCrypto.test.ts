@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildPacket, computeChannelId, createRecipientPath, hashTicketDomain, privateKeyToAddress, signTicket, toHex, verifyTicket, type WireTicket } from "#protocol";
 import { getNativeBackend } from "#protocol/native";
@@ -84,5 +85,38 @@ describe.each([0, 1])("packet crypto with %i worker(s)", (workers) => {
     // Inline every signature of the same ticket is the RFC 6979 one; with workers, each presignature gave another.
     if (workers === 0) expect(signatures.size).toBe(1);
     else expect(signatures.size).toBeGreaterThan(256);
+  });
+});
+
+/** Nice value of each thread of this process, by thread id (/proc/self/task/<tid>/stat, field 19). */
+function threadNiceValues(): Map<number, number> {
+  const nice = new Map<number, number>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      nice.set(Number(tid), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return nice;
+}
+
+describe.runIf(process.platform === "linux")("presignature thread", () => {
+  it("runs at the lowest CPU priority, and the relay's other threads keep theirs", async () => {
+    const before = threadNiceValues();
+    const crypto = createPacketCrypto(native, keys, 1);
+    try {
+      const started = Date.now();
+      while (crypto.presignatures === 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 10));
+      expect(crypto.presignatures).toBeGreaterThan(0);
+      const added = [...threadNiceValues()].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
+      // The presigner at 19; the crypto worker (and V8's helpers for both) as the process.
+      expect(added.filter((nice) => nice === 19)).toHaveLength(1);
+      expect(added.filter((nice) => nice !== 19).every((nice) => nice === before.get(process.pid))).toBe(true);
+      expect(threadNiceValues().get(process.pid)).toBe(before.get(process.pid));
+    } finally {
+      await crypto.close();
+    }
   });
 });

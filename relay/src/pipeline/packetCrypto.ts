@@ -39,8 +39,9 @@ export interface SignRequest {
  * cores the workers let one relay process use more than one, and results per payer come back in order,
  * which the ticket indexes need. Signing stays synchronous on the main thread (a round trip to a worker
  * would delay every packet), but with workers its expensive part, the nonce's k·G, is done ahead of time
- * on a worker (presignatures, protocol/src/crypto/presign.ts): finishing a signature costs ~7 µs instead
- * of ~35–50 µs. With none prepared (at start, or after a burst drained them) it signs the usual way.
+ * on a low-priority worker (presignatures, protocol/src/crypto/presign.ts, made by presignWorker.ts):
+ * finishing a signature costs ~7 µs instead of ~35–50 µs. With none prepared (at start, or after a burst
+ * drained them) it signs the usual way.
  */
 export interface PacketCrypto {
   /** Requests handed to workers and not answered yet (0 inline): the pipeline sheds load above a bound. */
@@ -119,16 +120,20 @@ export function createPacketCrypto(backend: CryptoBackend, keys: PacketCryptoKey
 type Pending = { resolve: (value: never) => void; reject: (error: Error) => void };
 
 /** One request to a crypto worker; a worker gets them in batches and answers each batch with one message. */
-export type CryptoWorkerRequest = { id: number; request: InboundRequest } | { id: number; presignatures: number };
+export type CryptoWorkerRequest = { id: number; request: InboundRequest };
+export type CryptoWorkerReply = { id: number; result: unknown } | { id: number; error: string };
 
-/** Presignatures kept ready: refilled below the low mark, a batch at a time (the worker makes them between packets). */
+/** To presignWorker.ts: make `count` presignatures; it answers with all of them in one message. */
+export type PresignRequest = { id: number; count: number };
+export type PresignReply = { id: number; result: Presignature[] } | { id: number; error: string };
+
+/** Presignatures kept ready: refilled below the low mark, a batch at a time. */
 const PRESIGNATURES_LOW = 512;
 const PRESIGNATURES_BATCH = 256;
 
-export type CryptoWorkerReply = { id: number; result: unknown } | { id: number; error: string };
-
 class WorkerPacketCrypto implements PacketCrypto {
   readonly #workers: { worker: Worker; batch: CryptoWorkerRequest[] }[] = [];
+  readonly #presigner: Worker;
   /** One entry per packet in flight: a SlotMap, so that answered ones are not kept alive (see there). */
   readonly #pending = new SlotMap<number, Pending>();
   #nextId = 0;
@@ -173,17 +178,25 @@ class WorkerPacketCrypto implements PacketCrypto {
       worker.unref();
       this.#workers.push({ worker, batch: [] });
     }
+    this.#presigner = new Worker(new URL("./presignWorker.ts", import.meta.url), {
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MIB.presign },
+    });
+    onThread?.("presign", this.#presigner);
+    this.#presigner.on("message", (reply: PresignReply) => {
+      this.#refilling = false;
+      if ("result" in reply) this.#presignatures.push(...reply.result);
+      // Without them, signing takes the usual (slower) path, and the next signature asks again.
+    });
+    // A presigner that died leaves signing on the usual path: nothing waits for it.
+    this.#presigner.on("error", () => (this.#refilling = false));
+    this.#presigner.unref();
     this.#refill();
   }
 
   #refill(): void {
     if (this.#refilling || this.#closed) return;
     this.#refilling = true;
-    this.#call<Presignature[]>(this.#workers[0]!, { presignatures: PRESIGNATURES_BATCH })
-      .then((batch) => void this.#presignatures.push(...batch))
-      // Without them, signing takes the usual (slower) path; the next signature asks again.
-      .catch(() => undefined)
-      .finally(() => (this.#refilling = false));
+    this.#presigner.postMessage({ id: this.#nextId++, count: PRESIGNATURES_BATCH } satisfies PresignRequest);
   }
 
   /** Same key → same worker, so results for one payer (or payee) keep their order. */
@@ -197,11 +210,11 @@ class WorkerPacketCrypto implements PacketCrypto {
    * with one transferred buffer (`packBytes`), and come back the same way: a message and the thread wake-up it
    * causes cost about as much as the crypto.
    */
-  #call<T>(target: { worker: Worker; batch: CryptoWorkerRequest[] }, request: InboundRequest | { presignatures: number }): Promise<T> {
+  #call<T>(target: { worker: Worker; batch: CryptoWorkerRequest[] }, request: InboundRequest): Promise<T> {
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: never) => void, reject });
-      target.batch.push("presignatures" in request ? { id, presignatures: request.presignatures } : { id, request });
+      target.batch.push({ id, request });
       if (!this.#flushQueued) {
         this.#flushQueued = true;
         queueMicrotask(() => this.#flush());
@@ -243,7 +256,7 @@ class WorkerPacketCrypto implements PacketCrypto {
     this.#presignatures = [];
     // Each worker ends between two requests (see packetCryptoWorker.ts); one that does not within a second is terminated.
     await Promise.all(
-      this.#workers.map(async ({ worker }) => {
+      [...this.#workers.map(({ worker }) => worker), this.#presigner].map(async (worker) => {
         const exited = once(worker, "exit").catch(() => undefined);
         worker.postMessage("stop");
         let timer: NodeJS.Timeout | undefined;

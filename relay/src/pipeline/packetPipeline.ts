@@ -635,6 +635,7 @@ export class PacketPipeline {
       channelId = hexBytes(issued.channelId!);
       this.#outgoingChannelIds.set(issued.channelId!, channelId);
     }
+    const presigned = d.crypto.presignatures > 0;
     const ticket = d.crypto.sign({
       payee: next.node,
       channelId,
@@ -644,6 +645,7 @@ export class PacketPipeline {
       challenge: outgoing.challenge,
     });
     d.metrics.ticketsIssued.inc();
+    d.metrics.ticketSignatures.inc({ nonce: presigned ? "presigned" : "fresh" });
     return { ok: true, channelId: issued.channelId!, cumulative: issued.ticket.cumulative, write: issued.write!, ticket };
   }
 
