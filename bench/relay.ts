@@ -54,7 +54,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Hex } from "viem";
 import { fundChannel, getChannel } from "#contracts";
-import { hashTicketDomain } from "#protocol";
+import { hashTicketDomain, NackReason } from "#protocol";
 import { getNativeBackend } from "#protocol/native";
 import { startLocalNetwork, type LocalNetwork, type LocalRelay } from "../cli/src/devnet/localNetwork.ts";
 import { relayConfigSchema } from "../relay/src/config/relayConfig.ts";
@@ -266,15 +266,19 @@ async function main() {
 
   // -------------------------------------------------------------------------------------------------------
   let next = 0; // next packet index to send to R
-  type GenStats = { counts: { acks: number; reveals: number; receipts: number; nacks: number; other: number }; nackReasons: Record<string, number>; cpu: NodeJS.CpuUsage; rss: number };
+  type GenStats = { counts: { acks: number; reveals: number; receipts: number; nacks: number; other: number }; nackReasons: Record<number, number>; cpu: NodeJS.CpuUsage; rss: number };
   type SinkStats = { counts: { packets: number; unknown: number; duplicate: number; baseline: number; vouchers: number; stalls: number }; cpu: NodeJS.CpuUsage; rss: number };
 
-  /** Waits until everything sent to R came back (sink got it; ACK, REVEAL, RECEIPT at the generator). */
+  /**
+   * Waits until everything sent to R came back (sink got it; ACK, REVEAL, RECEIPT at the generator), except what
+   * R refused with a NACK (it sheds load beyond its queue bound in a step above its capacity: those never come back).
+   */
   const drain = async (timeoutMs = 10_000) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const [g, s] = await Promise.all([generator!.request<GenStats>("stats"), sink!.request<SinkStats>("stats")]);
-      const complete = s.counts.packets >= next && g.counts.acks >= next && g.counts.reveals >= next && (SINK_MODE === "ack" || g.counts.receipts >= next);
+      const due = next - g.counts.nacks;
+      const complete = s.counts.packets >= due && g.counts.acks >= due && g.counts.reveals >= due && (SINK_MODE === "ack" || g.counts.receipts >= due);
       if (complete || Date.now() > deadline) return { g, s, complete };
       await sleep(25);
     }
@@ -598,10 +602,16 @@ async function main() {
   const pathCpuPerPacket = (p: Phase) => (p.relay.cpuSeconds + p.generatorCpuSeconds + p.sinkCpuSeconds) / Math.max(1, p.sent);
   const cpuRatio = pathCpuPerPacket(viaRelay) / pathCpuPerPacket(steady);
   const coreShare = (seconds: number, p: Phase) => `${((100 * seconds) / ((p.window.endUs - p.window.startUs) / 1e6)).toFixed(0)} %`;
+  // R may shed load in a search step above its capacity: it drops what exceeds its crypto queue's bound, before
+  // the ticket check, and NACKs it ("overloaded"). Those drops are its designed backpressure, and such a step is
+  // not sustained; anything else dropped, or a drop the generator was not told of, fails the checks.
+  const drops = Object.values(counters.packetsDropped).reduce((a, b) => a + b, 0);
+  const shed = counters.packetsDropped['{reason="overloaded"}'] ?? 0;
+  const nacked = (await generator.request<GenStats>("stats")).nackReasons;
   const counterCheck = {
-    everyPacketInForwarded: counters.packetsIn['{from="link"}'] === next && counters.packetsOut['{to="relay"}'] === next,
-    noDrops: Object.values(counters.packetsDropped).reduce((a, b) => a + b, 0) === 0,
-    allTicketsAccepted: counters.ticketsAccepted === next && Object.values(counters.ticketsRejected).reduce((a, b) => a + b, 0) === 0,
+    everyPacketInForwarded: counters.packetsIn['{from="link"}'] === next && counters.packetsOut['{to="relay"}'] === next - shed,
+    noDropsButLoadShedding: drops === shed && (nacked[NackReason.overloaded] ?? 0) === shed && Object.values(nacked).reduce((a, b) => a + b, 0) === shed && viaRelay.relay.dropped === 0,
+    allTicketsAccepted: counters.ticketsAccepted === next - shed && Object.values(counters.ticketsRejected).reduce((a, b) => a + b, 0) === 0,
   };
   type Figure = { figure: string; value: number; unit: string; target: string; met: boolean | null; note: string };
   const figures: Figure[] = [
