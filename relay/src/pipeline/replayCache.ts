@@ -1,4 +1,5 @@
 import type { Store } from "../store/store.ts";
+import { toHex } from "../util/hex.ts";
 import { ExpiringMap } from "./expiringMap.ts";
 import { TagFilter } from "./tagFilter.ts";
 
@@ -69,7 +70,7 @@ export class ReplayCache {
    * calls once the packet was handled (its `write` committed, or the packet refused).
    */
   check(tag: Uint8Array, now: number): { replay: true } | { replay: false; write: () => void; release: () => void } {
-    const key = Buffer.from(tag.buffer, tag.byteOffset, tag.byteLength).toString("base64");
+    const key = toHex(tag);
     if (this.#inFlight.has(key, now) || ((!this.#loaded || this.#stored.mightContain(tag)) && this.#store.hasReplayTag(tag))) return { replay: true };
     this.#inFlight.set(key, true, now);
     const write = () => {

@@ -1,6 +1,12 @@
-/** Lower-case 0x-hex of bytes (Node's Buffer: the relay's hot path uses it for map keys). */
+import { toHex as hexOf } from "#protocol";
+
+/**
+ * Lower-case 0x-hex of bytes (the relay's hot path uses it for map keys). Not through a Buffer over
+ * `bytes.buffer`: for a small Uint8Array (≤ 64 bytes, which V8 keeps inside its object) asking for `.buffer`
+ * moves the bytes into an ArrayBuffer of their own, which the next scavenge must sweep.
+ */
 export function toHex(bytes: Uint8Array): `0x${string}` {
-  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
+  return `0x${hexOf(bytes)}`;
 }
 
 /**
