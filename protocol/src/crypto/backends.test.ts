@@ -109,6 +109,21 @@ describe("portable and native back-ends agree", () => {
     );
   });
 
+  // The native HMAC builds its blocks in scratch arrays and returns digests in Buffer's shared pool: keys longer
+  // than a block, inputs beyond the scratch bound, and digests kept while later calls run must all still agree.
+  it("on HMAC with long keys and large inputs, and digests that later calls leave alone", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(arbBytes(200), fc.oneof(arbBytes(100), fc.integer({ min: 60_000, max: 70_000 }).map((n) => new Uint8Array(n).fill(n & 0xff))))), (calls) => {
+        const kept = calls.map(([key, data]) => ({ expected: portable.hmacSha256(key, data), mac: native.hmacSha256(key, data), hash: native.sha256(data) }));
+        calls.forEach(([, data], i) => {
+          expect(kept[i]!.mac).toEqual(kept[i]!.expected);
+          expect(kept[i]!.hash).toEqual(portable.sha256(data));
+        });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it("on hashes, HMAC, ChaCha20 and ChaCha20-Poly1305", () => {
     fc.assert(
       fc.property(arb32, arb12, arbBytes(3000), arbBytes(64), (k, nonce, data, aad) => {

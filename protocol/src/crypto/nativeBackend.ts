@@ -26,13 +26,13 @@ interface Secp256k1Binding {
   privateKeyTweakMul(key: Uint8Array, tweak: Uint8Array): Uint8Array;
   privateKeyTweakAdd(key: Uint8Array, tweak: Uint8Array): Uint8Array;
   publicKeyVerify(key: Uint8Array): boolean;
-  publicKeyCreate(key: Uint8Array, compressed?: boolean): Uint8Array;
+  publicKeyCreate(key: Uint8Array, compressed?: boolean, output?: Uint8Array): Uint8Array;
   publicKeyConvert(key: Uint8Array, compressed?: boolean): Uint8Array;
-  publicKeyTweakMul(key: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array;
+  publicKeyTweakMul(key: Uint8Array, tweak: Uint8Array, compressed?: boolean, output?: Uint8Array): Uint8Array;
   ecdsaSign(digest: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number };
   ecdsaVerify(signature: Uint8Array, digest: Uint8Array, key: Uint8Array): boolean;
-  ecdsaRecover(signature: Uint8Array, recid: number, digest: Uint8Array, compressed?: boolean): Uint8Array;
-  ecdh(publicKey: Uint8Array, privateKey: Uint8Array): Uint8Array;
+  ecdsaRecover(signature: Uint8Array, recid: number, digest: Uint8Array, compressed?: boolean, output?: Uint8Array): Uint8Array;
+  ecdh(publicKey: Uint8Array, privateKey: Uint8Array, options?: Record<string, never>, output?: Uint8Array): Uint8Array;
 }
 
 /** Where the N-API add-on was loaded from (for diagnostics and the "really native" test). */
@@ -83,14 +83,32 @@ function keccak256(data: Uint8Array): Uint8Array {
 const HMAC_BLOCK = 64;
 
 /**
+ * SHA-256, its digest in Buffer's shared pool. node:crypto's one-shot `hash` returns a Buffer with an
+ * ArrayBuffer of its own ("buffer" output), and every ArrayBuffer is one more for the thread's next scavenge
+ * to sweep inside its pause: a relay's crypto worker made ~35 per packet, a third of them here. As a "binary"
+ * (latin1) string the digest comes back without one, and `Buffer.from` copies its 32 bytes into the pool.
+ */
+function sha256(data: Uint8Array): Uint8Array {
+  return view(Buffer.from(hash("sha256", data, "binary"), "binary"));
+}
+
+/** HMAC-SHA256's padded key blocks are built in these (grown as needed up to a bound) instead of per call. */
+const SCRATCH_LIMIT = 64 * 1024;
+let innerScratch = new Uint8Array(HMAC_BLOCK + 2048);
+const outerScratch = new Uint8Array(HMAC_BLOCK + 32);
+
+/**
  * HMAC-SHA256 (RFC 2104) over node:crypto's one-shot SHA-256. On Node 24 / OpenSSL 3, `createHmac` costs
  * ~13 µs per call whatever the input (EVP fetch), two one-shot hashes ~2.5 µs: the onion derives four or
- * more HMAC keys per hop, so this matters for the per-hop budget.
+ * more HMAC keys per hop, so this matters for the per-hop budget. The two blocks are built in scratch arrays
+ * (JS runs one call at a time per thread), and their key-dependent bytes are zeroed before returning.
  */
 function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
-  const k = key.length > HMAC_BLOCK ? hash("sha256", key, "buffer") : key;
-  const inner = new Uint8Array(HMAC_BLOCK + data.length);
-  const outer = new Uint8Array(HMAC_BLOCK + 32);
+  const k = key.length > HMAC_BLOCK ? sha256(key) : key;
+  const length = HMAC_BLOCK + data.length;
+  if (length > innerScratch.length && length <= SCRATCH_LIMIT) innerScratch = new Uint8Array(length);
+  const inner = length <= innerScratch.length ? innerScratch.subarray(0, length) : new Uint8Array(length);
+  const outer = outerScratch;
   inner.fill(0x36, 0, HMAC_BLOCK);
   outer.fill(0x5c, 0, HMAC_BLOCK);
   for (let i = 0; i < k.length; i++) {
@@ -98,8 +116,11 @@ function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
     outer[i]! ^= k[i]!;
   }
   inner.set(data, HMAC_BLOCK);
-  outer.set(hash("sha256", inner, "buffer"), HMAC_BLOCK);
-  return view(hash("sha256", outer, "buffer"));
+  outer.set(sha256(inner), HMAC_BLOCK);
+  const mac = sha256(outer);
+  inner.fill(0, 0, HMAC_BLOCK);
+  outer.fill(0, 0, HMAC_BLOCK);
+  return mac;
 }
 
 function view(buffer: Buffer): Uint8Array {
@@ -139,6 +160,37 @@ export type NativeBackendOptions = {
   ciphers?: "node" | "noble";
 };
 
+/**
+ * Arguments and results of the hot libsecp256k1 calls pass through this one off-heap buffer. V8 keeps a small
+ * Uint8Array (≤ 64 bytes) inside its object, and N-API's typed-array access gives it an ArrayBuffer of its
+ * own; the binding's results are fresh small Uint8Arrays that go the same way. That was 1–3 ArrayBuffers per
+ * call for the thread's next scavenge to sweep inside its pause (~4 per packet on a relay's event loop, from
+ * finishing its ticket signatures). Copying 32–65 bytes in and out costs far less. The buffer is zeroed after
+ * every call: private keys pass through it. JS runs one call at a time per thread, so one buffer serves all.
+ */
+const secpScratch = new Uint8Array(new ArrayBuffer(3 * 80));
+
+/** `bytes` copied into slot `n` (0–2) of the scratch buffer. */
+function scratchIn(n: number, bytes: Uint8Array): Uint8Array {
+  const view = secpScratch.subarray(80 * n, 80 * n + bytes.length);
+  view.set(bytes);
+  return view;
+}
+
+/** Slot `n` of the scratch buffer as a `length`-byte output. */
+function scratchOut(n: number, length: number): Uint8Array {
+  return secpScratch.subarray(80 * n, 80 * n + length);
+}
+
+/** Runs `call` on scratch slots and returns a copy of its result (an on-heap array when ≤ 64 bytes); zeroes the scratch. */
+function viaScratch(call: () => Uint8Array): Uint8Array {
+  try {
+    return call().slice();
+  } finally {
+    secpScratch.fill(0);
+  }
+}
+
 /** Creates the native back-end; throws `NativeBackendUnavailableError` if the N-API binding does not load. */
 export function createNativeBackend(options: NativeBackendOptions = {}): CryptoBackend {
   const { binding: secp } = load();
@@ -151,7 +203,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): CryptoB
       checkPoint(publicKey);
       checkScalar(privateKey, "private key");
       try {
-        return secp.ecdh(publicKey, privateKey);
+        return viaScratch(() => secp.ecdh(scratchIn(0, publicKey), scratchIn(1, privateKey), {}, scratchOut(2, 32)));
       } catch (cause) {
         throw new InvalidPublicKeyError({ cause });
       }
@@ -161,7 +213,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): CryptoB
       checkPoint(publicKey);
       checkScalar(tweak, "tweak");
       try {
-        return secp.publicKeyTweakMul(publicKey, tweak, true);
+        return viaScratch(() => secp.publicKeyTweakMul(scratchIn(0, publicKey), scratchIn(1, tweak), true, scratchOut(2, 33)));
       } catch (cause) {
         throw new InvalidPublicKeyError({ cause });
       }
@@ -169,7 +221,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): CryptoB
 
     publicKeyFromPrivate(privateKey) {
       checkScalar(privateKey, "private key");
-      return secp.publicKeyCreate(privateKey, true);
+      return viaScratch(() => secp.publicKeyCreate(scratchIn(0, privateKey), true, scratchOut(1, 33)));
     },
 
     uncompressPublicKey(publicKey) {
@@ -184,15 +236,15 @@ export function createNativeBackend(options: NativeBackendOptions = {}): CryptoB
     privateKeyMul(privateKey, tweak) {
       checkScalar(privateKey, "private key");
       checkScalar(tweak, "tweak");
-      // The binding multiplies in place: work on a copy (`Buffer#slice` would be a view, so copy explicitly).
-      return secp.privateKeyTweakMul(new Uint8Array(privateKey), tweak);
+      // The binding multiplies in place: on the scratch copy, never on the caller's array.
+      return viaScratch(() => secp.privateKeyTweakMul(scratchIn(0, privateKey), scratchIn(1, tweak)));
     },
 
     privateKeyAdd(privateKey, tweak) {
       checkScalar(privateKey, "private key");
       if (!isReducedScalar(tweak)) throw new InvalidPrivateKeyError({ what: "tweak" });
       try {
-        return secp.privateKeyTweakAdd(new Uint8Array(privateKey), tweak);
+        return viaScratch(() => secp.privateKeyTweakAdd(scratchIn(0, privateKey), scratchIn(1, tweak)));
       } catch (cause) {
         throw new InvalidPrivateKeyError({ what: "sum", cause });
       }
@@ -204,7 +256,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): CryptoB
 
     isValidPrivateKey: isValidScalar,
 
-    sha256: (data) => view(hash("sha256", data, "buffer")),
+    sha256,
     hmacSha256,
 
     chacha20(key, nonce, data) {
@@ -266,7 +318,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): CryptoB
       checkLength(digest, 32, "digest");
       const { compact, recovery } = parseRecoverableSignature(signature);
       try {
-        return secp.ecdsaRecover(compact.slice(), recovery, digest, false);
+        return viaScratch(() => secp.ecdsaRecover(scratchIn(0, compact), recovery, scratchIn(1, digest), false, scratchOut(2, 65)));
       } catch (cause) {
         throw new InvalidSignatureError({ reason: "public key not recoverable", cause });
       }
