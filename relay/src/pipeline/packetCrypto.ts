@@ -184,8 +184,11 @@ class WorkerPacketCrypto implements PacketCrypto {
     onThread?.("presign", this.#presigner);
     this.#presigner.on("message", (reply: PresignReply) => {
       this.#refilling = false;
-      if ("result" in reply) this.#presignatures.push(...reply.result);
-      // Without them, signing takes the usual (slower) path, and the next signature asks again.
+      // A failed batch: signing takes the usual (slower) path, and the next signature asks again.
+      if (!("result" in reply)) return;
+      // Secret nonces that arrive after close() are wiped, not kept.
+      if (this.#closed) for (const presignature of reply.result) presignature.kInverse.fill(0);
+      else this.#presignatures.push(...reply.result);
     });
     // A presigner that died leaves signing on the usual path: nothing waits for it.
     this.#presigner.on("error", () => (this.#refilling = false));
