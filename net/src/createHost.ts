@@ -22,7 +22,7 @@ export interface HostOptions {
  *
  * Yamux's default 16 MiB stream window exceeds the stream read buffer cap (4 MiB), so under load a stream
  * aborts with StreamBufferError; a 2 MiB window keeps the sender within what the reader will buffer.
- * Noise uses `noiseCrypto` (its default crypto, with node:crypto keys passed as KeyObjects: see there), and
+ * Noise uses `noiseCrypto` (its default crypto, with ChaCha20-Poly1305 from libsodium, in place: see there), and
  * hands each encrypted message to the transport as one buffer and coalesces what one tick sends (`batchedWriteEncrypter`),
  * and reads lengths without throwing (`quietNoiseDecoder`).
  * Yamux sends window updates only once half a stream's window is used (`lazyWindowUpdates`).

@@ -1,55 +1,67 @@
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
 import type { ICryptoInterface } from "@chainsafe/libp2p-noise";
 import { defaultCrypto } from "@chainsafe/libp2p-noise/crypto";
+import sodium from "sodium-native";
+import { takeBytes } from "./byteSlab.ts";
 
-/** Noise's default crypto sends payloads from this size to node:crypto, smaller ones to its WebAssembly ChaCha20-Poly1305. */
-const NODE_MIN_BYTES = 1200;
 const TAG_BYTES = 16;
-
-/**
- * One KeyObject per Noise cipher key. A session's CipherState passes the same key array with every message,
- * so the key is imported once per direction and session instead of per message: a KeyObject is a native
- * object whose weak handle every scavenge must process, one per message otherwise. The bytes are compared
- * on every use (32 bytes, ~50 ns), so a key array that is reused for another key cannot pick up the old one.
- */
-const keyObjects = new WeakMap<Uint8Array, { bytes: Buffer; key: KeyObject }>();
-function keyObject(k: Uint8Array): KeyObject {
-  const cached = keyObjects.get(k);
-  if (cached !== undefined && cached.bytes.equals(k)) return cached.key;
-  const key = createSecretKey(k);
-  keyObjects.set(k, { bytes: Buffer.from(k), key });
-  return key;
-}
 
 type Chunks = Uint8Array | { byteLength: number; subarray(): Uint8Array; [Symbol.iterator](): Iterator<Uint8Array> };
 
+/** Copies a list of chunks into `out` (which holds at least their total length). */
+function gather(chunks: Iterable<Uint8Array>, out: Uint8Array): void {
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+}
+
+function sameStart(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteOffset === b.byteOffset && a.buffer === b.buffer;
+}
+
 /**
- * Noise's default crypto with one change: node:crypto's ChaCha20-Poly1305 gets its key as a KeyObject.
- * On Node 24, `createCipheriv` with a raw key spends ~10 µs per call in two failed brand checks
- * (`isKeyObject`, `isCryptoKey`) before it ciphers; making a KeyObject first costs ~1 µs. Same cipher, same
- * bytes on the wire; every message of a Sotto link of ≥ 1200 bytes (a PACKET is 1552) goes through here.
+ * Noise's default crypto with its ChaCha20-Poly1305 done by libsodium (sodium-native), in place.
+ *
+ * Why: every link message of a relay goes through here, ~4 per packet. node:crypto makes a cipher object
+ * and three new ArrayBuffers per message (`update`, `final`, `getAuthTag`) plus a copy to join them, and
+ * Noise's WebAssembly path (messages under 1,200 bytes) one more; each ArrayBuffer is swept by the next
+ * scavenge, inside its pause when the sweeping thread has no core (bench/results/relay-profile.md).
+ * libsodium writes the ciphertext straight into a slice of a shared slab and decrypts into the received
+ * bytes themselves (Noise passes that `dst`, as it does to its WebAssembly cipher), and one call takes
+ * 1.3 µs where node:crypto's sequence takes 5.9 µs for a 1,552-byte PACKET. Same cipher, same bytes on the wire.
  */
 export const noiseCrypto: ICryptoInterface = {
   ...defaultCrypto,
   chaCha20Poly1305Encrypt(plaintext: Chunks, nonce: Uint8Array, ad: Uint8Array, k: Uint8Array) {
-    if (plaintext.byteLength < NODE_MIN_BYTES) return defaultCrypto.chaCha20Poly1305Encrypt(plaintext as Uint8Array, nonce, ad, k);
-    const cipher = createCipheriv("chacha20-poly1305", keyObject(k), nonce, { authTagLength: TAG_BYTES });
-    cipher.setAAD(ad, { plaintextLength: plaintext.byteLength });
-    const parts: Buffer[] = [];
-    if (plaintext instanceof Uint8Array) parts.push(cipher.update(plaintext));
-    else for (const chunk of plaintext) parts.push(cipher.update(chunk));
-    parts.push(cipher.final(), cipher.getAuthTag());
-    return Buffer.concat(parts);
+    const out = takeBytes(plaintext.byteLength + TAG_BYTES);
+    let message: Uint8Array;
+    if (plaintext instanceof Uint8Array) message = plaintext;
+    else {
+      // Yamux's frames of one tick come as a list: gathered into the output and sealed in place.
+      message = out.subarray(0, plaintext.byteLength);
+      gather(plaintext, message);
+    }
+    sodium.crypto_aead_chacha20poly1305_ietf_encrypt(out, message, ad, null, nonce, k);
+    return out;
   },
   chaCha20Poly1305Decrypt(ciphertext: Chunks, nonce: Uint8Array, ad: Uint8Array, k: Uint8Array, dst?: Uint8Array) {
-    if (ciphertext.byteLength < NODE_MIN_BYTES) return defaultCrypto.chaCha20Poly1305Decrypt(ciphertext as Uint8Array, nonce, ad, k, dst);
-    const bytes = ciphertext instanceof Uint8Array ? ciphertext : ciphertext.subarray();
-    const text = bytes.subarray(0, bytes.byteLength - TAG_BYTES);
-    const decipher = createDecipheriv("chacha20-poly1305", keyObject(k), nonce, { authTagLength: TAG_BYTES });
-    decipher.setAAD(ad, { plaintextLength: text.byteLength });
-    decipher.setAuthTag(bytes.subarray(bytes.byteLength - TAG_BYTES));
-    const output = decipher.update(text);
-    const final = decipher.final();
-    return final.byteLength > 0 ? Buffer.concat([output, final]) : output;
+    if (ciphertext.byteLength < TAG_BYTES) throw new Error(`Noise message of ${ciphertext.byteLength} bytes is shorter than its tag`);
+    const textBytes = ciphertext.byteLength - TAG_BYTES;
+    let sealed: Uint8Array;
+    let plaintext: Uint8Array;
+    if (!(ciphertext instanceof Uint8Array)) {
+      // A private copy: deciphered in place.
+      sealed = takeBytes(ciphertext.byteLength);
+      gather(ciphertext, sealed);
+      plaintext = sealed.subarray(0, textBytes);
+    } else {
+      sealed = ciphertext;
+      // Noise's `dst` is the received ciphertext's own first bytes: libsodium checks the tag first, then
+      // deciphers in place. Any other `dst` could overlap the ciphertext shifted, so it is not used.
+      plaintext = dst !== undefined && sameStart(dst, sealed) && dst.byteLength >= textBytes ? dst.subarray(0, textBytes) : takeBytes(textBytes);
+    }
+    sodium.crypto_aead_chacha20poly1305_ietf_decrypt(plaintext, null, sealed, ad, nonce, k);
+    return plaintext;
   },
 };
