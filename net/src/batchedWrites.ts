@@ -1,4 +1,5 @@
 import type { ConnectionEncrypter, MessageStream } from "@libp2p/interface";
+import { concatInto, takeBytes } from "./byteSlab.ts";
 import { wrapEncrypter } from "./wrapEncrypter.ts";
 
 /**
@@ -7,7 +8,8 @@ import { wrapEncrypter } from "./wrapEncrypter.ts";
  *
  * - Below Noise (`joinWrites`): Noise hands the transport every message as a list of two buffers, its 2-byte
  *   length and the ciphertext, and @libp2p/tcp writes each buffer with its own `write` syscall (and often
- *   its own TCP segment). Joining them costs one copy of a ~1.5 KB message.
+ *   its own TCP segment). Joining them costs one copy of a ~1.5 KB message, into the shared slab
+ *   (byteSlab.ts) rather than a buffer of its own.
  * - Above Noise (`coalesceSends`): Yamux hands Noise every frame on its own (a packet, an ACK, a window
  *   update for each data frame received), and Noise encrypts each as its own message, one syscall each. On a
  *   relay every packet makes about eight such frames, and the syscalls were the largest single CPU cost at
@@ -34,7 +36,7 @@ export function batchedWriteEncrypter<Components, Extension>(
 /** Makes `connection.send` pass a list of buffers on as one buffer. */
 export function joinWrites(connection: MessageStream): MessageStream {
   const send = connection.send.bind(connection);
-  connection.send = (data: Parameters<MessageStream["send"]>[0]) => send(data instanceof Uint8Array ? data : data.subarray());
+  connection.send = (data: Parameters<MessageStream["send"]>[0]) => send(data instanceof Uint8Array ? data : concatInto(data, takeBytes(data.byteLength)));
   return connection;
 }
 

@@ -1,20 +1,11 @@
 import type { ICryptoInterface } from "@chainsafe/libp2p-noise";
 import { defaultCrypto } from "@chainsafe/libp2p-noise/crypto";
 import sodium from "sodium-native";
-import { takeBytes } from "./byteSlab.ts";
+import { concatInto, takeBytes } from "./byteSlab.ts";
 
 const TAG_BYTES = 16;
 
 type Chunks = Uint8Array | { byteLength: number; subarray(): Uint8Array; [Symbol.iterator](): Iterator<Uint8Array> };
-
-/** Copies a list of chunks into `out` (which holds at least their total length). */
-function gather(chunks: Iterable<Uint8Array>, out: Uint8Array): void {
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-}
 
 function sameStart(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteOffset === b.byteOffset && a.buffer === b.buffer;
@@ -40,7 +31,7 @@ export const noiseCrypto: ICryptoInterface = {
     else {
       // Yamux's frames of one tick come as a list: gathered into the output and sealed in place.
       message = out.subarray(0, plaintext.byteLength);
-      gather(plaintext, message);
+      concatInto(plaintext, message);
     }
     sodium.crypto_aead_chacha20poly1305_ietf_encrypt(out, message, ad, null, nonce, k);
     return out;
@@ -53,7 +44,7 @@ export const noiseCrypto: ICryptoInterface = {
     if (!(ciphertext instanceof Uint8Array)) {
       // A private copy: deciphered in place.
       sealed = takeBytes(ciphertext.byteLength);
-      gather(ciphertext, sealed);
+      concatInto(ciphertext, sealed);
       plaintext = sealed.subarray(0, textBytes);
     } else {
       sealed = ciphertext;
