@@ -7,8 +7,8 @@
  * bench/results/onion.json. `BENCH_SECONDS` (default 1.5) sets the time spent per figure, split over
  * `BENCH_ROUNDS` (default 6) interleaved rounds: every figure is measured once per round, so a burst of
  * load from other processes hits the bound and the hop alike; a figure is the median over the rounds and
- * a ratio the median of the per-round ratios. Back-ends: native (libsecp256k1 + node:crypto), native with
- * @noble/ciphers for ChaCha20 (`createNativeBackend({ ciphers: "noble" })`), portable (@noble/*).
+ * a ratio the median of the per-round ratios. Back-ends: native (libsecp256k1, libsodium, node:crypto),
+ * portable (@noble/*).
  * `BENCH_DEBUG=1` prints every round's figures.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -27,7 +27,7 @@ import {
   signTicket,
   verifyTicket,
 } from "../protocol/src/index.ts";
-import { createNativeBackend, getNativeBackend, nativeBindingInfo } from "../protocol/src/native.ts";
+import { getNativeBackend, nativeBindingInfo } from "../protocol/src/native.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? "1.5");
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? "6"));
@@ -153,7 +153,7 @@ function run(backend: CryptoBackend): Row[] {
   ];
 }
 
-const rows = [...run(getNativeBackend()), ...run(createNativeBackend({ ciphers: "noble" })), ...run(portableBackend)];
+const rows = [...run(getNativeBackend()), ...run(portableBackend)];
 const pad = (s: string, n: number) => s.padEnd(n);
 console.log(`${pad("figure", 52)}${pad("back-end", 22)}${"ops/s/core".padStart(12)}   target`);
 for (const r of rows) {

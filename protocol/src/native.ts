@@ -1,13 +1,13 @@
 /**
  * Sotto wire protocol — Node-only entry point: the native crypto back-end (libsecp256k1 through the
- * `secp256k1@5` N-API prebuild, node:crypto for the symmetric primitives). Never import this from code
+ * `secp256k1@5` N-API prebuild, libsodium for the ciphers, node:crypto for the hashes). Never import this from code
  * that must run in a browser; everything else is in `./index.ts`.
  */
 import type { CryptoBackend } from "./crypto/backend.ts";
 import { createNativeBackend, nativeBindingInfo } from "./crypto/nativeBackend.ts";
 
 export { createNativeBackend, nativeBindingInfo };
-export type { NativeBackendOptions, NativeBindingInfo } from "./crypto/nativeBackend.ts";
+export type { NativeBindingInfo } from "./crypto/nativeBackend.ts";
 
 let cached: CryptoBackend | undefined;
 

@@ -1,7 +1,7 @@
 /**
  * The one interface every cryptographic operation of `protocol/` goes through. Two implementations
  * produce identical bytes: the portable one (@noble/*, runs in browsers) and the native one
- * (libsecp256k1 N-API + node:crypto, Node only, `protocol/src/native.ts`).
+ * (libsecp256k1 and libsodium N-API add-ons + node:crypto, Node only, `protocol/src/native.ts`).
  *
  * Conventions: public keys are 33-byte compressed secp256k1 points, private keys and tweaks 32-byte
  * big-endian scalars in [1, n-1]. Every method throws only `BaseError` subclasses (`InvalidPublicKeyError`,
@@ -32,8 +32,11 @@ export interface CryptoBackend {
 
   sha256(data: Uint8Array): Uint8Array;
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
-  /** ChaCha20 (RFC 8439, block counter 0) applied to `data`: `data XOR keystream(key, nonce)`. */
-  chacha20(key: Uint8Array, nonce: Uint8Array, data: Uint8Array): Uint8Array;
+  /**
+   * ChaCha20 (RFC 8439, block counter 0) applied to `data`: `data XOR keystream(key, nonce)`, written to `out`
+   * when given (`data.length` bytes; may be `data` itself) and returned, else to a new array.
+   */
+  chacha20(key: Uint8Array, nonce: Uint8Array, data: Uint8Array, out?: Uint8Array): Uint8Array;
   /** ChaCha20-Poly1305 (RFC 8439): ciphertext ‖ 16-byte tag. */
   chacha20Poly1305Seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array;
   /** Inverse of `chacha20Poly1305Seal`; throws `DecryptionFailedError` if the tag does not verify. */

@@ -1,15 +1,16 @@
 /**
  * Node-only back-end: libsecp256k1 through the `secp256k1@5` N-API prebuild for every public-key
- * operation, `node:crypto` for SHA-256, HMAC, ChaCha20 and ChaCha20-Poly1305, and hash-wasm's WebAssembly
- * Keccak-256 (node:crypto has no Keccak). Imported only by `protocol/src/native.ts`.
+ * operation, libsodium (`sodium-native@5`) for ChaCha20 and ChaCha20-Poly1305, `node:crypto` for SHA-256 and
+ * HMAC, and hash-wasm's WebAssembly Keccak-256 (node:crypto has no Keccak). Imported only by
+ * `protocol/src/native.ts`.
  *
  * `secp256k1`'s main entry silently falls back to pure-JS `elliptic` when the binding does not load;
  * this module loads `secp256k1/bindings` directly so that a missing binding is a loud error instead.
  */
-import { createCipheriv, createDecipheriv, createSecretKey, hash } from "node:crypto";
+import { hash } from "node:crypto";
 import { createRequire } from "node:module";
-import { chacha20 as nobleChacha20, chacha20poly1305 as nobleChacha20Poly1305 } from "@noble/ciphers/chacha.js";
 import { createKeccak } from "hash-wasm";
+import sodium from "sodium-native";
 import {
   DecryptionFailedError,
   InvalidLengthError,
@@ -141,25 +142,6 @@ function checkScalar(bytes: Uint8Array, what: string): void {
   if (!isValidScalar(bytes)) throw new InvalidPrivateKeyError({ what });
 }
 
-const ZERO_COUNTER = new Uint8Array(4);
-
-function chachaIv(nonce: Uint8Array): Uint8Array {
-  // OpenSSL's "chacha20" takes a 16-byte IV: 32-bit little-endian block counter ‖ 96-bit nonce.
-  const iv = new Uint8Array(16);
-  iv.set(ZERO_COUNTER, 0);
-  iv.set(nonce, 4);
-  return iv;
-}
-
-export type NativeBackendOptions = {
-  /**
-   * Where ChaCha20 and ChaCha20-Poly1305 run: "node" (node:crypto, the default) or "noble"
-   * (@noble/ciphers; on Node 24 / OpenSSL 3.5 each `createCipheriv` has ~10–15 µs of fixed cost, which
-   * noble avoids for the short inputs of a hop). Both give identical bytes; public-key work stays native.
-   */
-  ciphers?: "node" | "noble";
-};
-
 /**
  * Arguments and results of the hot libsecp256k1 calls pass through this one off-heap buffer. V8 keeps a small
  * Uint8Array (≤ 64 bytes) inside its object, and N-API's typed-array access gives it an ArrayBuffer of its
@@ -192,11 +174,10 @@ function viaScratch(call: () => Uint8Array): Uint8Array {
 }
 
 /** Creates the native back-end; throws `NativeBackendUnavailableError` if the N-API binding does not load. */
-export function createNativeBackend(options: NativeBackendOptions = {}): CryptoBackend {
+export function createNativeBackend(): CryptoBackend {
   const { binding: secp } = load();
-  const nobleCiphers = options.ciphers === "noble";
   return {
-    name: nobleCiphers ? "native-noble-ciphers" : "native",
+    name: "native",
     nativePublicKeyOps: true,
 
     ecdh(publicKey, privateKey) {
@@ -259,27 +240,23 @@ export function createNativeBackend(options: NativeBackendOptions = {}): CryptoB
     sha256,
     hmacSha256,
 
-    chacha20(key, nonce, data) {
+    // libsodium rather than node:crypto: no cipher and key objects per call, whose weak handles the thread's
+    // next scavenge processes inside its pause (~1.4 ms of a crypto worker's), and ~4× faster than
+    // @noble/ciphers for an onion's 2.6-KB stream (bench/results/relay-profile.md).
+    chacha20(key, nonce, data, out) {
       checkLength(key, 32, "ChaCha20 key");
       checkLength(nonce, 12, "ChaCha20 nonce");
-      if (nobleCiphers) return nobleChacha20(key, nonce, data);
-      // A KeyObject avoids Node 24's per-call cost of importing a raw key (~50 µs per onion layer).
-      return view(createCipheriv("chacha20", createSecretKey(key), chachaIv(nonce)).update(data));
+      if (out !== undefined) checkLength(out, data.length, "ChaCha20 output");
+      const output = out ?? new Uint8Array(data.length);
+      sodium.crypto_stream_chacha20_ietf_xor(output, data, nonce, key);
+      return output;
     },
 
     chacha20Poly1305Seal(key, nonce, plaintext, aad) {
       checkLength(key, 32, "ChaCha20-Poly1305 key");
       checkLength(nonce, 12, "ChaCha20-Poly1305 nonce");
-      if (nobleCiphers) return nobleChacha20Poly1305(key, nonce, aad).encrypt(plaintext);
-      const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
-      if (aad && aad.length > 0) cipher.setAAD(aad, { plaintextLength: plaintext.length });
-      const body = cipher.update(plaintext);
-      const tail = cipher.final();
-      const tag = cipher.getAuthTag();
-      const out = new Uint8Array(body.length + tail.length + 16);
-      out.set(body, 0);
-      out.set(tail, body.length);
-      out.set(tag, body.length + tail.length);
+      const out = new Uint8Array(plaintext.length + 16);
+      sodium.crypto_aead_chacha20poly1305_ietf_encrypt(out, plaintext, aad ?? null, null, nonce, key);
       return out;
     },
 
@@ -287,21 +264,13 @@ export function createNativeBackend(options: NativeBackendOptions = {}): CryptoB
       checkLength(key, 32, "ChaCha20-Poly1305 key");
       checkLength(nonce, 12, "ChaCha20-Poly1305 nonce");
       if (!(sealed instanceof Uint8Array) || sealed.length < 16) throw new DecryptionFailedError({ what: "ChaCha20-Poly1305 ciphertext" });
+      const out = new Uint8Array(sealed.length - 16);
       try {
-        if (nobleCiphers) return nobleChacha20Poly1305(key, nonce, aad).decrypt(sealed);
-        const decipher = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
-        decipher.setAuthTag(sealed.subarray(sealed.length - 16));
-        if (aad && aad.length > 0) decipher.setAAD(aad, { plaintextLength: sealed.length - 16 });
-        const body = decipher.update(sealed.subarray(0, sealed.length - 16));
-        const tail = decipher.final();
-        if (tail.length === 0) return view(body);
-        const out = new Uint8Array(body.length + tail.length);
-        out.set(body, 0);
-        out.set(tail, body.length);
-        return out;
+        sodium.crypto_aead_chacha20poly1305_ietf_decrypt(out, null, sealed, aad ?? null, nonce, key);
       } catch {
         throw new DecryptionFailedError({ what: "ChaCha20-Poly1305 ciphertext" });
       }
+      return out;
     },
 
     ecdsaSign(digest, privateKey) {

@@ -93,10 +93,11 @@ export const portableBackend: CryptoBackend = {
   sha256: (data) => sha256(data),
   hmacSha256: (key, data) => hmac(sha256, key, data),
 
-  chacha20(key, nonce, data) {
+  chacha20(key, nonce, data, out) {
     checkLength(key, 32, "ChaCha20 key");
     checkLength(nonce, 12, "ChaCha20 nonce");
-    return chacha20(key, nonce, data);
+    if (out !== undefined) checkLength(out, data.length, "ChaCha20 output");
+    return chacha20(key, nonce, data, out);
   },
 
   chacha20Poly1305Seal(key, nonce, plaintext, aad) {

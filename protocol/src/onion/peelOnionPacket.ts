@@ -99,7 +99,8 @@ function peel(backend: CryptoBackend, { packet, privateKey, associatedData, path
   const rho = deriveKey(backend, KEY_LABEL_RHO, sharedSecret);
   const padded = new Uint8Array(2 * routingInfoSize);
   padded.set(routingInfo, 0);
-  const unwrapped = backend.chacha20(rho, ZERO_NONCE, padded);
+  // In place: the padded copy is this function's own, and an onion-sized array fewer per hop.
+  const unwrapped = backend.chacha20(rho, ZERO_NONCE, padded, padded);
 
   let length: bigint;
   let start: number;

@@ -5,12 +5,11 @@ import { packBytes } from "./packBytes.ts";
 import { inboundSync, type CryptoWorkerReply, type CryptoWorkerRequest, type PacketCryptoKeys } from "./packetCrypto.ts";
 
 /**
- * Public-key work native; the peel's ChaCha20 in JS (@noble/ciphers). node:crypto's is ~3 µs faster per packet,
- * but each call leaves a cipher and a key object whose weak handles this thread's next scavenge must process
- * inside its pause, and a packet waits for the whole pause. bench:relay, alternating: p99 per hop 6.6, 7.7 and
- * 6.2 ms against 7.4 and 7.4 with node:crypto, this thread's GC time lower (bench/results/relay-profile.md).
+ * Public-key work in libsecp256k1, the peel's ChaCha20 in libsodium: neither leaves native objects whose weak
+ * handles this thread's scavenges must process inside their pause, as node:crypto's cipher and key objects did
+ * (bench/results/relay-profile.md).
  */
-const backend = createNativeBackend({ ciphers: "noble" });
+const backend = createNativeBackend();
 const keys = workerData as PacketCryptoKeys;
 
 const reply = (replies: CryptoWorkerReply[]) => {

@@ -9,6 +9,8 @@ declare module "sodium-native" {
     nonce: Uint8Array,
     key: Uint8Array,
   ): number;
+  /** `message` XOR ChaCha20(key, nonce, block counter 0) into `out` (may be the same memory). */
+  export function crypto_stream_chacha20_ietf_xor(out: Uint8Array, message: Uint8Array, nonce: Uint8Array, key: Uint8Array): void;
   /** Opens `ciphertext` into `message` (may be the same memory). Throws "could not verify data" for a wrong tag. */
   export function crypto_aead_chacha20poly1305_ietf_decrypt(
     message: Uint8Array,
