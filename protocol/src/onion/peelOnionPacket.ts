@@ -21,7 +21,7 @@ import {
 } from "../errors.ts";
 import { hasCompressedPointShape } from "../crypto/scalars.ts";
 import { decodeBigSize } from "../tlv/bigsize.ts";
-import { concatBytes, constantTimeEqual, isAllZero } from "../utils/bytes.ts";
+import { constantTimeEqual, isAllZero } from "../utils/bytes.ts";
 import { ZERO_NONCE, deriveKey } from "./keys.ts";
 
 export type PeelOnionPacketParameters = {
@@ -77,6 +77,21 @@ export function peelOnionPacket(backend: CryptoBackend, parameters: PeelOnionPac
   }
 }
 
+let workspaceBytes = new Uint8Array(0);
+/** `public_key ‖ ss`, hashed into the blinding factor (65 bytes: an ArrayBuffer of its own if made per hop); zeroed after. */
+const blindingInput = new Uint8Array(PUBLIC_KEY_SIZE + 32);
+
+/**
+ * `n` bytes of this thread's peel workspace: the HMAC's input and the padded routing info, deciphered in place
+ * and zeroed after each peel. Why: both are onion-sized, so fresh arrays would be two ArrayBuffers per hop for
+ * V8's next scavenge to sweep, inside its pause when the sweeping thread has no core
+ * (bench/results/relay-profile.md). Results never keep a view of it: the payload and the next onion are copies.
+ */
+function workspace(n: number): Uint8Array {
+  if (workspaceBytes.length < n) workspaceBytes = new Uint8Array(n);
+  return workspaceBytes.subarray(0, n);
+}
+
 function peel(backend: CryptoBackend, { packet, privateKey, associatedData, pathKey }: PeelOnionPacketParameters): PeelOnionPacketReturnType {
   const routingInfoSize = checkOnionPacket(packet);
   const publicKey = packet.subarray(1, 1 + PUBLIC_KEY_SIZE);
@@ -93,15 +108,36 @@ function peel(backend: CryptoBackend, { packet, privateKey, associatedData, path
   const sharedSecret = backend.ecdh(publicKey, nodeKey);
 
   const mu = deriveKey(backend, KEY_LABEL_MU, sharedSecret);
-  const expected = backend.hmacSha256(mu, associatedData && associatedData.length > 0 ? concatBytes(routingInfo, associatedData) : routingInfo);
+  let macInput = routingInfo;
+  if (associatedData && associatedData.length > 0) {
+    macInput = workspace(routingInfoSize + associatedData.length);
+    macInput.set(routingInfo, 0);
+    macInput.set(associatedData, routingInfoSize);
+  }
+  const expected = backend.hmacSha256(mu, macInput);
   if (!constantTimeEqual(expected, hmac)) throw new InvalidOnionHmacError();
 
   const rho = deriveKey(backend, KEY_LABEL_RHO, sharedSecret);
-  const padded = new Uint8Array(2 * routingInfoSize);
-  padded.set(routingInfo, 0);
-  // In place: the padded copy is this function's own, and an onion-sized array fewer per hop.
-  const unwrapped = backend.chacha20(rho, ZERO_NONCE, padded, padded);
+  const padded = workspace(2 * routingInfoSize);
+  try {
+    padded.set(routingInfo, 0);
+    padded.fill(0, routingInfoSize);
+    return unwrap(backend, packet, publicKey, sharedSecret, pathKeySharedSecret, routingInfoSize, backend.chacha20(rho, ZERO_NONCE, padded, padded));
+  } finally {
+    padded.fill(0);
+  }
+}
 
+/** Reads this hop's payload from the deciphered routing info and builds the next onion; keeps no view of `unwrapped`. */
+function unwrap(
+  backend: CryptoBackend,
+  packet: Uint8Array,
+  publicKey: Uint8Array,
+  sharedSecret: Uint8Array,
+  pathKeySharedSecret: Uint8Array | undefined,
+  routingInfoSize: number,
+  unwrapped: Uint8Array,
+): PeelOnionPacketReturnType {
   let length: bigint;
   let start: number;
   try {
@@ -120,7 +156,10 @@ function peel(backend: CryptoBackend, { packet, privateKey, associatedData, path
   const final = isAllZero(nextHmac);
   if (final) return { payload, sharedSecret, pathKeySharedSecret, final, nextPacket: undefined };
 
-  const blindingFactor = backend.sha256(concatBytes(publicKey, sharedSecret));
+  blindingInput.set(publicKey, 0);
+  blindingInput.set(sharedSecret, PUBLIC_KEY_SIZE);
+  const blindingFactor = backend.sha256(blindingInput);
+  blindingInput.fill(0);
   const nextPublicKey = backend.publicKeyMul(publicKey, blindingFactor);
   const nextPacket = new Uint8Array(packet.length);
   nextPacket[0] = ONION_VERSION;

@@ -36,7 +36,7 @@ import {
 } from "../errors.ts";
 import { hasCompressedPointShape } from "../crypto/scalars.ts";
 import { checkOnionPacket } from "../onion/peelOnionPacket.ts";
-import { type WireTicket, encodeWireTicket, readWireTicket } from "../tickets/wireTicket.ts";
+import { type WireTicket, readWireTicket, writeWireTicket } from "../tickets/wireTicket.ts";
 import { ByteReader, encodeUint, isAllZero } from "../utils/bytes.ts";
 import { parseRecoverableSignature } from "../crypto/scalars.ts";
 
@@ -163,7 +163,7 @@ export function writeFrame(out: Uint8Array, offset: number, frame: Frame): numbe
       o += PUBLIC_KEY_SIZE;
       out.set(fixed(frame.onion, ONION_PACKET_SIZE, "onion"), o);
       o += ONION_PACKET_SIZE;
-      if (frame.ticket) out.set(encodeWireTicket(frame.ticket), o);
+      if (frame.ticket) writeWireTicket(out, o, frame.ticket);
       o += TICKET_WIRE_SIZE;
       break;
     case "ack":
@@ -182,8 +182,7 @@ export function writeFrame(out: Uint8Array, offset: number, frame: Frame): numbe
       break;
     case "voucher":
       if (!isAllZero(frame.ticket.challenge)) throw new InvalidParameterError({ parameter: "ticket.challenge", reason: "a voucher's challenge is zero" });
-      out.set(encodeWireTicket(frame.ticket), o);
-      o += TICKET_WIRE_SIZE;
+      o = writeWireTicket(out, o, frame.ticket);
       break;
     case "nack":
       out.set(fixed(frame.challenge, HASH_SIZE, "challenge"), o);

@@ -11,7 +11,7 @@ import {
 } from "../constants.ts";
 import { InvalidLengthError, InvalidParameterError } from "../errors.ts";
 import { type AddressHex, addressFromHex } from "../utils/address.ts";
-import { concatBytes, encodeUint, toHex } from "../utils/bytes.ts";
+import { encodeUint, toHex } from "../utils/bytes.ts";
 
 /** The EIP-712 domain of PaymentChannels (docs/architecture.md); name and version are fixed. */
 export type TicketDomain = {
@@ -47,6 +47,26 @@ function typeHashes(backend: CryptoBackend) {
   return cached;
 }
 
+/** The longest keccak input here: the ticket's type hash and its five fields. */
+const keccakInput = new Uint8Array(6 * 32);
+
+/**
+ * keccak256 of the parts one after another, assembled in one reused buffer. Why: each input here is over 64
+ * bytes, so a fresh array of its own would be an ArrayBuffer, which V8's next scavenge sweeps, inside its
+ * pause when the sweeping thread has no core; a relay hashes two per packet on each of its threads that sign
+ * or check tickets (bench/results/relay-profile.md). Nothing here is secret: the buffer is not cleared.
+ */
+function keccakOfParts(backend: CryptoBackend, ...parts: Uint8Array[]): Uint8Array {
+  let offset = 0;
+  for (const part of parts) {
+    keccakInput.set(part, offset);
+    offset += part.length;
+  }
+  return backend.keccak256(keccakInput.subarray(0, offset));
+}
+
+const TYPED_DATA_PREFIX = Uint8Array.of(0x19, 0x01);
+
 function word(value: bigint, max: bigint, what: string): Uint8Array {
   if (typeof value !== "bigint" || value < 0n || value > max) throw new InvalidParameterError({ parameter: what, reason: `must be a bigint in [0, ${max}]` });
   return encodeUint(value, 32, what);
@@ -68,23 +88,20 @@ function addressWord(address: AddressHex | Uint8Array, what: string): Uint8Array
 /** EIP-712 domain separator of PaymentChannels; relays compute it once per deployment. */
 export function hashTicketDomain(backend: CryptoBackend, domain: TicketDomain): Uint8Array {
   const h = typeHashes(backend);
-  return backend.keccak256(
-    concatBytes(h.domain, h.name, h.version, word(BigInt(domain.chainId), (1n << 256n) - 1n, "chainId"), addressWord(domain.verifyingContract, "verifyingContract")),
-  );
+  return keccakOfParts(backend, h.domain, h.name, h.version, word(BigInt(domain.chainId), (1n << 256n) - 1n, "chainId"), addressWord(domain.verifyingContract, "verifyingContract"));
 }
 
 /** EIP-712 `hashStruct(Ticket)`. */
 export function hashTicketStruct(backend: CryptoBackend, ticket: Ticket): Uint8Array {
   const h = typeHashes(backend);
-  return backend.keccak256(
-    concatBytes(
-      h.ticket,
-      bytes32(ticket.channelId, "channelId"),
-      word(ticket.epoch, MAX_U64, "epoch"),
-      word(ticket.cumulative, MAX_U128, "cumulative"),
-      word(ticket.index, MAX_U64, "index"),
-      bytes32(ticket.challenge, "challenge"),
-    ),
+  return keccakOfParts(
+    backend,
+    h.ticket,
+    bytes32(ticket.channelId, "channelId"),
+    word(ticket.epoch, MAX_U64, "epoch"),
+    word(ticket.cumulative, MAX_U128, "cumulative"),
+    word(ticket.index, MAX_U64, "index"),
+    bytes32(ticket.challenge, "challenge"),
   );
 }
 
@@ -95,12 +112,14 @@ export function hashTicketStruct(backend: CryptoBackend, ticket: Ticket): Uint8A
  */
 export function hashTicket(backend: CryptoBackend, domain: TicketDomain | Uint8Array, ticket: Ticket): Uint8Array {
   const separator = domain instanceof Uint8Array ? bytes32(domain, "domainSeparator") : hashTicketDomain(backend, domain);
-  return backend.keccak256(concatBytes(new Uint8Array([0x19, 0x01]), separator, hashTicketStruct(backend, ticket)));
+  // The struct hash first: it uses the same input buffer.
+  const structHash = hashTicketStruct(backend, ticket);
+  return keccakOfParts(backend, TYPED_DATA_PREFIX, separator, structHash);
 }
 
 /** `keccak256(abi.encode(address payer, address payee))` (docs/architecture.md). */
 export function computeChannelId(backend: CryptoBackend, payer: AddressHex | Uint8Array, payee: AddressHex | Uint8Array): Uint8Array {
-  return backend.keccak256(concatBytes(addressWord(payer, "payer"), addressWord(payee, "payee")));
+  return keccakOfParts(backend, addressWord(payer, "payer"), addressWord(payee, "payee"));
 }
 
 /**

@@ -22,11 +22,18 @@ export type WireTicket = {
 };
 
 export function encodeWireTicket(ticket: WireTicket): Uint8Array {
+  const out = new Uint8Array(TICKET_WIRE_SIZE);
+  writeWireTicket(out, 0, ticket);
+  return out;
+}
+
+/** Writes the 149-byte wire ticket into `out` at `offset` (a frame, without an array of its own); returns the offset after it. */
+export function writeWireTicket(out: Uint8Array, offset: number, ticket: WireTicket): number {
   if (ticket.payer.length !== ADDRESS_SIZE) throw new InvalidLengthError({ what: "ticket payer", expected: ADDRESS_SIZE, actual: ticket.payer.length });
   if (ticket.challenge.length !== HASH_SIZE) throw new InvalidLengthError({ what: "ticket challenge", expected: HASH_SIZE, actual: ticket.challenge.length });
   if (ticket.signature.length !== ECDSA_SIGNATURE_SIZE) throw new InvalidLengthError({ what: "ticket signature", expected: ECDSA_SIGNATURE_SIZE, actual: ticket.signature.length });
-  const out = new Uint8Array(TICKET_WIRE_SIZE);
-  let o = 0;
+  if (out.length - offset < TICKET_WIRE_SIZE) throw new InvalidLengthError({ what: "wire ticket output", expected: TICKET_WIRE_SIZE, actual: Math.max(0, out.length - offset) });
+  let o = offset;
   out.set(ticket.payer, o);
   o += 20;
   out.set(encodeUint(ticket.epoch, 8, "epoch"), o);
@@ -38,7 +45,7 @@ export function encodeWireTicket(ticket: WireTicket): Uint8Array {
   out.set(ticket.challenge, o);
   o += 32;
   out.set(ticket.signature, o);
-  return out;
+  return o + ECDSA_SIGNATURE_SIZE;
 }
 
 /** Reads a 149-byte wire ticket. Checks the signature's form (v ∈ {27,28}, low s); not who signed it. */
