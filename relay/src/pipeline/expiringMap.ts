@@ -5,7 +5,7 @@ import { SlotMap } from "../util/slotMap.ts";
  * must not grow without bound under attack: circuits awaiting acks or receipts, in-memory replay tags.
  * Insertion order is expiry order because every entry gets the same TTL.
  */
-export class ExpiringMap<K, V> {
+export class ExpiringMap<K extends string | number, V> {
   /** Entries come and go with packets: a SlotMap, so that deleted ones are not kept alive (see there). */
   readonly #entries = new SlotMap<K, { value: V; expiresAt: number }>();
   readonly #ttlMs: number;
