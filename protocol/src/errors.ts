@@ -266,10 +266,10 @@ export type InvalidParameterErrorType = InvalidParameterError;
 /** The native crypto back-end could not load its N-API binding. */
 export class NativeBackendUnavailableError extends BaseError {
   override name = "NativeBackendUnavailableError" as const;
-  constructor({ cause }: { cause?: unknown } = {}) {
-    super("The native crypto back-end could not load the secp256k1 N-API binding.", {
+  constructor({ cause, addon = "secp256k1@5" }: { cause?: unknown; addon?: "secp256k1@5" | "sodium-native@5" } = {}) {
+    super(`The native crypto back-end could not load the ${addon.slice(0, addon.indexOf("@"))} N-API binding.`, {
       cause,
-      metaMessages: ["Use the portable back-end (protocol/src/index.ts) or reinstall secp256k1@5 with its prebuilds."],
+      metaMessages: [`Use the portable back-end (protocol/src/index.ts) or reinstall ${addon} with its prebuilds.`],
     });
   }
 }

@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { key } from "../../../test/protocol/helpers.ts";
-import { BaseError, DecryptionFailedError, InvalidPrivateKeyError, InvalidPublicKeyError, InvalidSignatureError } from "../errors.ts";
+import { BaseError, DecryptionFailedError, InvalidPrivateKeyError, InvalidPublicKeyError, InvalidSignatureError, NativeBackendUnavailableError } from "../errors.ts";
 import { portableBackend as portable } from "../index.ts";
 import { getNativeBackend, nativeBindingInfo } from "../native.ts";
 import { CURVE_ORDER } from "./scalars.ts";
@@ -187,3 +187,11 @@ describe("portable and native back-ends agree", () => {
     expect(new Uint8Array(buffer)).toEqual(key(5));
   });
 });
+
+describe("NativeBackendUnavailableError", () => {
+  it("names the add-on that did not load and what to do", () => {
+    expect(new NativeBackendUnavailableError().message).toMatch(/could not load the secp256k1 N-API binding[\s\S]*reinstall secp256k1@5/);
+    expect(new NativeBackendUnavailableError({ addon: "sodium-native@5" }).message).toMatch(/could not load the sodium-native N-API binding[\s\S]*reinstall sodium-native@5/);
+  });
+});
+

@@ -10,7 +10,6 @@
 import { hash } from "node:crypto";
 import { createRequire } from "node:module";
 import { createKeccak } from "hash-wasm";
-import sodium from "sodium-native";
 import {
   DecryptionFailedError,
   InvalidLengthError,
@@ -44,9 +43,12 @@ export interface NativeBindingInfo {
   wrapperPath: string;
 }
 
-let loaded: { binding: Secp256k1Binding; info: NativeBindingInfo } | undefined;
+/** libsodium's binding, as sodium-native@5 exports it (protocol/src/crypto/sodium-native.d.ts). */
+type Sodium = typeof import("sodium-native");
 
-function load(): { binding: Secp256k1Binding; info: NativeBindingInfo } {
+let loaded: { binding: Secp256k1Binding; sodium: Sodium; info: NativeBindingInfo } | undefined;
+
+function load(): { binding: Secp256k1Binding; sodium: Sodium; info: NativeBindingInfo } {
   if (loaded) return loaded;
   const require = createRequire(import.meta.url);
   let binding: Secp256k1Binding;
@@ -59,7 +61,13 @@ function load(): { binding: Secp256k1Binding; info: NativeBindingInfo } {
   }
   const addonPath = Object.keys(require.cache).find((path) => /secp256k1.*\.node$/.test(path));
   if (!addonPath) throw new NativeBackendUnavailableError({ cause: new Error("no secp256k1 .node add-on in the module cache") });
-  loaded = { binding, info: { addonPath, wrapperPath } };
+  let sodium: Sodium;
+  try {
+    sodium = require("sodium-native") as Sodium;
+  } catch (cause) {
+    throw new NativeBackendUnavailableError({ addon: "sodium-native@5", cause });
+  }
+  loaded = { binding, sodium, info: { addonPath, wrapperPath } };
   return loaded;
 }
 
@@ -175,7 +183,7 @@ function viaScratch(call: () => Uint8Array): Uint8Array {
 
 /** Creates the native back-end; throws `NativeBackendUnavailableError` if the N-API binding does not load. */
 export function createNativeBackend(): CryptoBackend {
-  const { binding: secp } = load();
+  const { binding: secp, sodium } = load();
   return {
     name: "native",
     nativePublicKeyOps: true,
