@@ -30,7 +30,6 @@ export class SlotMap<K extends string | number, V> implements Iterable<[K, V]> {
   /** Insertion order: the next and previous live slots, or -1. A deleted slot keeps its `#next` until reused. */
   readonly #next: number[] = [];
   readonly #prev: number[] = [];
-  readonly #live: boolean[] = [];
   readonly #free: number[] = [];
   #head = -1;
   #tail = -1;
@@ -61,7 +60,6 @@ export class SlotMap<K extends string | number, V> implements Iterable<[K, V]> {
     this.#keys[slot] = key;
     this.#values[slot] = value;
     this.#hashes[slot] = hash;
-    this.#live[slot] = true;
     const bucket = hash & (this.#buckets.length - 1);
     this.#sameHash[slot] = this.#buckets[bucket]!;
     this.#buckets[bucket] = slot;
@@ -97,7 +95,6 @@ export class SlotMap<K extends string | number, V> implements Iterable<[K, V]> {
 
     this.#keys[slot] = undefined;
     this.#values[slot] = undefined;
-    this.#live[slot] = false;
     this.#free.push(slot);
     this.#size--;
     return true;
@@ -105,7 +102,7 @@ export class SlotMap<K extends string | number, V> implements Iterable<[K, V]> {
 
   clear(): void {
     this.#buckets = new Int32Array(MIN_BUCKETS).fill(-1);
-    for (const list of [this.#keys, this.#values, this.#hashes, this.#sameHash, this.#next, this.#prev, this.#live, this.#free]) list.length = 0;
+    for (const list of [this.#keys, this.#values, this.#hashes, this.#sameHash, this.#next, this.#prev, this.#free]) list.length = 0;
     this.#head = this.#tail = -1;
     this.#size = 0;
   }
@@ -131,7 +128,8 @@ export class SlotMap<K extends string | number, V> implements Iterable<[K, V]> {
   *#slots(): Generator<number> {
     let slot = this.#head;
     while (slot >= 0) {
-      if (this.#live[slot]) yield slot;
+      // A deleted slot has no key (keys are strings or numbers, never undefined).
+      if (this.#keys[slot] !== undefined) yield slot;
       slot = this.#next[slot]!;
     }
   }
