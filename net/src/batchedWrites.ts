@@ -1,5 +1,6 @@
 import type { ConnectionEncrypter, MessageStream } from "@libp2p/interface";
-import { concatInto, takeBytes } from "./byteSlab.ts";
+import { concatInto } from "#protocol";
+import { takeBytes } from "./byteSlab.ts";
 import { wrapEncrypter } from "./wrapEncrypter.ts";
 
 /**

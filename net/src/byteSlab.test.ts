@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { concatInto, takeBytes } from "./byteSlab.ts";
+import { takeBytes } from "./byteSlab.ts";
 
 describe("takeBytes", () => {
   it("never hands out overlapping bytes, for any sequence of sizes (property)", () => {
@@ -24,12 +24,5 @@ describe("takeBytes", () => {
     const large = takeBytes(9000);
     expect(large.byteOffset).toBe(0);
     expect(large.buffer.byteLength).toBe(9000);
-  });
-});
-
-describe("concatInto", () => {
-  it("copies the chunks one after another", () => {
-    const out = concatInto([Uint8Array.of(1, 2), new Uint8Array(0), Uint8Array.of(3)], new Uint8Array(4));
-    expect([...out]).toEqual([1, 2, 3, 0]);
   });
 });

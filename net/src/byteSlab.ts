@@ -24,13 +24,3 @@ export function takeBytes(n: number): Buffer {
   used = (used + n + 7) & ~7;
   return slice;
 }
-
-/** Copies `chunks` one after another into `out` (which holds at least their total length); returns `out`. */
-export function concatInto<T extends Uint8Array>(chunks: Iterable<Uint8Array>, out: T): T {
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
-}

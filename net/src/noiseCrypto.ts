@@ -1,7 +1,8 @@
 import type { ICryptoInterface } from "@chainsafe/libp2p-noise";
 import { defaultCrypto } from "@chainsafe/libp2p-noise/crypto";
 import sodium from "sodium-native";
-import { concatInto, takeBytes } from "./byteSlab.ts";
+import { concatInto } from "#protocol";
+import { takeBytes } from "./byteSlab.ts";
 
 const TAG_BYTES = 16;
 

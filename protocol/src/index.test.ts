@@ -92,6 +92,7 @@ describe("public API", () => {
       "computeChannelId",
       "computeSharedSecrets",
       "concatBytes",
+      "concatInto",
       "confirmAmount",
       "constantTimeEqual",
       "createBlindedPath",

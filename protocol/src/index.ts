@@ -117,7 +117,7 @@ export { createPresignatures, signWithPresignature } from "./crypto/presign.ts";
 export type { Presignature } from "./crypto/presign.ts";
 
 // Bytes and addresses
-export { concatBytes, constantTimeEqual, equalBytes, fromHex, toHex } from "./utils/bytes.ts";
+export { concatBytes, concatInto, constantTimeEqual, equalBytes, fromHex, toHex } from "./utils/bytes.ts";
 export { addressFromHex, privateKeyToAddress, publicKeyToAddress, toChecksumAddress } from "./utils/address.ts";
 export type { AddressHex } from "./utils/address.ts";
 

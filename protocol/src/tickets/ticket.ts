@@ -11,7 +11,7 @@ import {
 } from "../constants.ts";
 import { InvalidLengthError, InvalidParameterError } from "../errors.ts";
 import { type AddressHex, addressFromHex } from "../utils/address.ts";
-import { encodeUint, toHex } from "../utils/bytes.ts";
+import { concatInto, encodeUint, toHex } from "../utils/bytes.ts";
 
 /** The EIP-712 domain of PaymentChannels (docs/architecture.md); name and version are fixed. */
 export type TicketDomain = {
@@ -57,12 +57,9 @@ const keccakInput = new Uint8Array(6 * 32);
  * or check tickets (bench/results/relay-profile.md). Nothing here is secret: the buffer is not cleared.
  */
 function keccakOfParts(backend: CryptoBackend, ...parts: Uint8Array[]): Uint8Array {
-  let offset = 0;
-  for (const part of parts) {
-    keccakInput.set(part, offset);
-    offset += part.length;
-  }
-  return backend.keccak256(keccakInput.subarray(0, offset));
+  let length = 0;
+  for (const part of parts) length += part.length;
+  return backend.keccak256(concatInto(parts, keccakInput.subarray(0, length)));
 }
 
 const TYPED_DATA_PREFIX = Uint8Array.of(0x19, 0x01);

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkCompactSignature, CURVE_ORDER, HALF_CURVE_ORDER } from "../crypto/scalars.ts";
-import { decodeUint, encodeUint } from "./bytes.ts";
+import { concatBytes, concatInto, decodeUint, encodeUint } from "./bytes.ts";
 
 // The plain definitions, one byte at a time: the fast paths must agree with them everywhere.
 function referenceEncode(value: bigint, size: number): Uint8Array {
@@ -75,5 +75,15 @@ describe("checkCompactSignature", () => {
       }),
       { numRuns: 5_000 },
     );
+  });
+});
+
+describe("concatInto", () => {
+  it("copies the chunks one after another, from a list or any iterable, and leaves the rest of out alone", () => {
+    const out = concatInto([Uint8Array.of(1, 2), new Uint8Array(0), Uint8Array.of(3)], new Uint8Array(4).fill(9));
+    expect([...out]).toEqual([1, 2, 3, 9]);
+    const parts = new Set([Uint8Array.of(4), Uint8Array.of(5, 6)]);
+    expect([...concatInto(parts, new Uint8Array(3))]).toEqual([4, 5, 6]);
+    expect(concatBytes(Uint8Array.of(7), Uint8Array.of(8))).toEqual(Uint8Array.of(7, 8));
   });
 });

@@ -23,11 +23,15 @@ export function fromHex(hex: string, length?: number, what = "hex string"): Uint
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
   let size = 0;
   for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
+  return concatInto(parts, new Uint8Array(size));
+}
+
+/** Copies `chunks` one after another into `out` (which holds at least their total length); returns `out`. */
+export function concatInto<T extends Uint8Array>(chunks: Iterable<Uint8Array>, out: T): T {
   let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
   }
   return out;
 }
