@@ -23,12 +23,11 @@ export class ExpiringMap<K extends string | number, V> {
   }
 
   set(key: K, value: V, now: number): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, { value, expiresAt: now + this.#ttlMs });
+    // Moved to the end: insertion order stays expiry order.
+    this.#entries.setLast(key, { value, expiresAt: now + this.#ttlMs });
     while (this.#entries.size > this.#maxSize) {
       const oldest = this.#entries.keys().next().value as K;
-      const entry = this.#entries.get(oldest)!;
-      this.#entries.delete(oldest);
+      const entry = this.#entries.take(oldest)!;
       this.#onExpire?.(oldest, entry.value);
     }
   }
@@ -49,9 +48,7 @@ export class ExpiringMap<K extends string | number, V> {
   }
 
   delete(key: K): V | undefined {
-    const entry = this.#entries.get(key);
-    this.#entries.delete(key);
-    return entry?.value;
+    return this.#entries.take(key)?.value;
   }
 
   /** Drops every expired entry (call periodically); returns how many expired. */

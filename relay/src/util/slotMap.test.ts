@@ -5,7 +5,10 @@ import { RELAY_NODE_FLAGS } from "../runtime/heapFlags.ts";
 import { SlotMap } from "./slotMap.ts";
 
 type Key = number | string;
-type Op = { op: "set"; key: Key; value: number } | { op: "delete"; key: Key } | { op: "clear" };
+type Op =
+  | { op: "set" | "setLast"; key: Key; value: number }
+  | { op: "delete" | "take"; key: Key }
+  | { op: "clear" };
 
 /** Keys: small integers, large and negative numbers, and hex strings, with repeats; enough of them to grow the buckets. */
 const KEYS: Key[] = [
@@ -15,14 +18,16 @@ const KEYS: Key[] = [
   0.5,
   ...Array.from({ length: 150 }, (_, i) => `0x${(i * 2654435761).toString(16).padStart(64, "0")}`),
 ];
-const key = fc.integer({ min: 0, max: KEYS.length - 1 }).map((i) => KEYS[i]!);
+// Half the time one of a few keys, so that sets, deletes and takes often find the key already there.
+const key = fc.oneof(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: KEYS.length - 1 })).map((i) => KEYS[i]!);
 const ops = fc.array(
   fc.oneof(
-    { weight: 6, arbitrary: fc.record({ op: fc.constant("set" as const), key, value: fc.integer() }) },
-    { weight: 4, arbitrary: fc.record({ op: fc.constant("delete" as const), key }) },
+    { weight: 6, arbitrary: fc.record({ op: fc.constantFrom("set" as const, "setLast" as const), key, value: fc.integer() }) },
+    { weight: 4, arbitrary: fc.record({ op: fc.constantFrom("delete" as const, "take" as const), key }) },
     { weight: 1, arbitrary: fc.constant({ op: "clear" as const }) },
   ),
-  { maxLength: 600 },
+  // Long enough sequences to grow (and rehash) the buckets.
+  { maxLength: 600, size: "max" },
 );
 
 /**
@@ -53,15 +58,23 @@ function oldSpacePerInsertion(kind: "Map" | "SlotMap", keys: "integers" | "hex")
 }
 
 describe("SlotMap", () => {
-  it("behaves like a Map: same values, sizes and insertion order after any sequence of operations", () => {
+  it("behaves like a Map: same values, sizes and insertion order after any sequence of operations (setLast as delete + set, take as get + delete)", () => {
     fc.assert(
       fc.property(ops, (sequence: Op[]) => {
         const expected = new Map<Key, number>();
         const actual = new SlotMap<Key, number>();
         for (const step of sequence) {
           if (step.op === "set") expect(actual.set(step.key, step.value)).toBe(actual), expected.set(step.key, step.value);
-          else if (step.op === "delete") expect(actual.delete(step.key)).toBe(expected.delete(step.key));
-          else actual.clear(), expected.clear();
+          else if (step.op === "setLast") {
+            // The model of "moves to the end": a Map's delete, then set.
+            expect(actual.setLast(step.key, step.value)).toBe(actual);
+            expected.delete(step.key);
+            expected.set(step.key, step.value);
+          } else if (step.op === "delete") expect(actual.delete(step.key)).toBe(expected.delete(step.key));
+          else if (step.op === "take") {
+            expect(actual.take(step.key)).toBe(expected.get(step.key));
+            expected.delete(step.key);
+          } else actual.clear(), expected.clear();
           expect(actual.size).toBe(expected.size);
         }
         expect([...actual]).toEqual([...expected]);

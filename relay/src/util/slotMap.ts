@@ -56,6 +56,29 @@ export class SlotMap<K extends string | number, V> implements Iterable<[K, V]> {
       this.#values[found] = value;
       return this;
     }
+    this.#insert(key, value, hash);
+    return this;
+  }
+
+  /** Like `set`, but an existing key moves to the end of the iteration order: `delete` then `set`, hashing the key once. */
+  setLast(key: K, value: V): this {
+    const hash = hashOf(key);
+    this.#remove(key, hash);
+    this.#insert(key, value, hash);
+    return this;
+  }
+
+  delete(key: K): boolean {
+    return this.#remove(key, hashOf(key)) !== ABSENT;
+  }
+
+  /** Deletes the key and returns its value (undefined if it was not there): `get` then `delete`, hashing the key once. */
+  take(key: K): V | undefined {
+    const value = this.#remove(key, hashOf(key));
+    return value === ABSENT ? undefined : value;
+  }
+
+  #insert(key: K, value: V, hash: number): void {
     const slot = this.#free.pop() ?? this.#keys.length;
     this.#keys[slot] = key;
     this.#values[slot] = value;
@@ -69,11 +92,10 @@ export class SlotMap<K extends string | number, V> implements Iterable<[K, V]> {
     else this.#head = slot;
     this.#tail = slot;
     if (++this.#size > this.#buckets.length) this.#rehash(this.#buckets.length * 2);
-    return this;
   }
 
-  delete(key: K): boolean {
-    const hash = hashOf(key);
+  /** Unlinks the key's slot from its chain and from the order list; returns the value it held, or ABSENT. */
+  #remove(key: K, hash: number): V | typeof ABSENT {
     const bucket = hash & (this.#buckets.length - 1);
     let before = -1;
     let slot = this.#buckets[bucket]!;
@@ -81,7 +103,7 @@ export class SlotMap<K extends string | number, V> implements Iterable<[K, V]> {
       before = slot;
       slot = this.#sameHash[slot]!;
     }
-    if (slot < 0) return false;
+    if (slot < 0) return ABSENT;
     const after = this.#sameHash[slot]!;
     if (before >= 0) this.#sameHash[before] = after;
     else this.#buckets[bucket] = after;
@@ -93,11 +115,12 @@ export class SlotMap<K extends string | number, V> implements Iterable<[K, V]> {
     if (next >= 0) this.#prev[next] = prev;
     else this.#tail = prev;
 
+    const value = this.#values[slot] as V;
     this.#keys[slot] = undefined;
     this.#values[slot] = undefined;
     this.#free.push(slot);
     this.#size--;
-    return true;
+    return value;
   }
 
   clear(): void {
@@ -152,6 +175,8 @@ export class SlotMap<K extends string | number, V> implements Iterable<[K, V]> {
 }
 
 const MIN_BUCKETS = 64;
+/** What `#remove` returns for a key that is not there (a value may itself be undefined). */
+const ABSENT: unique symbol = Symbol("absent");
 const HASH_SEED = crypto.getRandomValues(new Uint32Array(1))[0]!;
 
 /** A 32-bit hash of the key, seeded per process: a 32-bit integer as it is, anything else FNV-1a over its UTF-16 code units; then murmur3's finaliser. */
