@@ -4,3 +4,4 @@
  */
 export { createHost, type HostOptions } from "./createHost.ts";
 export { newLibp2pKey, readKeyFile, writeNewKeyFile } from "./keyFile.ts";
+export { noiseCryptoProvider } from "./noiseCrypto.ts";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { defaultCrypto } from "@chainsafe/libp2p-noise/crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { noiseCrypto } from "./noiseCrypto.ts";
+import { createNoiseCrypto, noiseCrypto, noiseCryptoProvider } from "./noiseCrypto.ts";
 
 const bytes = (x: Uint8Array | { subarray(): Uint8Array }) => Buffer.from(x instanceof Uint8Array ? x : x.subarray());
 /** A Uint8ArrayList look-alike: several chunks, as yamux hands them to Noise. */
@@ -15,6 +15,16 @@ const chunked = (data: Uint8Array, cuts: number[] = [12, 700]) => {
 const reference = (plaintext: Uint8Array, nonce: Uint8Array, ad: Uint8Array, k: Uint8Array) => bytes(defaultCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k));
 
 describe("noiseCrypto", () => {
+  it("uses libsodium here, and without the add-on is Noise's own default crypto, which speaks the same bytes", () => {
+    expect(noiseCryptoProvider).toEqual({ name: "libsodium" });
+    expect(noiseCrypto).not.toBe(defaultCrypto);
+    const fallback = createNoiseCrypto(undefined);
+    expect(fallback).toBe(defaultCrypto);
+    const [k, nonce, ad, plaintext] = [randomBytes(32), randomBytes(12), randomBytes(5), randomBytes(1552)];
+    const sealed = bytes(noiseCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k));
+    expect(bytes(fallback.chaCha20Poly1305Decrypt(sealed, nonce, ad, k))).toEqual(plaintext);
+  });
+
   it("encrypts and decrypts exactly like Noise's default crypto, for contiguous and chunked input, and rejects tampering", () => {
     for (const size of [0, 10, 1199, 1200, 1552, 5000, 9000, 65519]) {
       const [k, nonce, ad, plaintext] = [randomBytes(32), randomBytes(12), randomBytes(5), randomBytes(size)];
