@@ -1,10 +1,10 @@
 // Worker thread of packetCrypto.ts that prepares presignatures (protocol/src/crypto/presign.ts) for the
 // relay's ticket signatures, at the lowest CPU priority: see `PRESIGN_NICE`.
-import { randomFillSync } from "node:crypto";
 import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 import { createNativeBackend } from "#protocol/native";
 import { createPresignatures, type Presignature } from "#protocol";
+import { createRandomPool } from "../util/randomPool.ts";
 import { packBytes } from "./packBytes.ts";
 import type { PresignReply, PresignRequest } from "./packetCrypto.ts";
 
@@ -29,22 +29,8 @@ const backend = createNativeBackend();
 /** Presignatures made per turn of this thread's loop, so that a "stop" is seen soon. */
 const CHUNK = 64;
 
-/**
- * Nonce randomness from the OS CSPRNG, drawn a few kilobytes at a time (one call per presignature cost ~10 µs);
- * every byte is handed out once, then zeroed in the pool.
- */
-const pool = new Uint8Array(32 * 128);
-let poolOffset = pool.length;
-function random(length: number): Uint8Array {
-  if (poolOffset + length > pool.length) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
-  const out = pool.slice(poolOffset, poolOffset + length);
-  pool.fill(0, poolOffset, poolOffset + length);
-  poolOffset += length;
-  return out;
-}
+/** Nonce randomness: 32 bytes per presignature, drawn 4 KiB at a time. */
+const random = createRandomPool(32 * 128);
 
 const reply = (message: PresignReply) => {
   const packed = packBytes(message);
