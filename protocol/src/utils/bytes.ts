@@ -2,9 +2,9 @@ import { InvalidHexError, InvalidLengthError, InvalidParameterError, TruncatedIn
 
 /** Bytes as lowercase hex, without a `0x` prefix unless `prefix` is set. */
 export function toHex(bytes: Uint8Array, prefix = false): string {
-  let out = "";
+  let out = prefix ? "0x" : "";
   for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!];
-  return prefix ? `0x${out}` : out;
+  return out;
 }
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));

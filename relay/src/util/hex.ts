@@ -6,7 +6,7 @@ import { toHex as hexOf } from "#protocol";
  * moves the bytes into an ArrayBuffer of their own, which the next scavenge must sweep.
  */
 export function toHex(bytes: Uint8Array): `0x${string}` {
-  return `0x${hexOf(bytes)}`;
+  return hexOf(bytes, true) as `0x${string}`;
 }
 
 /**
