@@ -17,6 +17,10 @@
  * A load generator process (bench/relay/generator.ts) sends pre-built packets on one link to R: route
  * R → S → a recipient node id, a fresh onion each, the sender's ticket pre-signed (cumulative (i+1)·amount,
  * index i). Packets are built in worker threads before each phase, never while R is measured.
+ * The generator and the sink run with the relay's Node flags (RELAY_NODE_FLAGS: the sink stands in for a relay,
+ * and both share R's two cores, which a real network's other nodes would not). With V8's defaults the sink ran
+ * a mark-compact every ~1.3 s whose marking took R's other core for 20–35 ms, and those episodes were most of
+ * R's p99 (bench/results/relay-profile.md, 7 Dec, afternoon). Their collections in the latency phase are reported.
  *
  * Phases: R idle (background CPU); first packet (R reads the sender's channel from the chain); warm-up;
  * closed loop (256 packets between sending and R's REVEAL) for a capacity estimate C; open-loop steps from
@@ -41,7 +45,8 @@
  * --cpu-prof; the profile and that run's JSON go to $TMPDIR/sotto-bench-relay-profile/, summarise with
  * `node bench/relay/profile.ts <file>`), BENCH_DEBUG=1 (per-packet times of every phase to $TMPDIR), BENCH_RELAY_LOG=<file>
  * (R's relay.log is copied there before the network directory is removed), BENCH_RELAY_NODE_FLAGS="--flag …" (Node
- * flags for R after the relay's own, e.g. V8 garbage-collector settings to compare), BENCH_GC_LOG=1 (R records its
+ * flags for R after the relay's own, e.g. V8 garbage-collector settings to compare), BENCH_CHILD_NODE_FLAGS="--flag …"
+ * (Node flags for the generator and the sink instead of the relay's), BENCH_GC_LOG=1 (R records its
  * garbage collections, bench/relay/gcLog.ts, and the latency phase's slow packets are lined up with them). Only a run with
  * the defaults writes bench/results/relay.json; others write their JSON to $TMPDIR.
  */
@@ -58,9 +63,10 @@ import { hashTicketDomain, NackReason } from "#protocol";
 import { getNativeBackend } from "#protocol/native";
 import { startLocalNetwork, type LocalNetwork, type LocalRelay } from "../cli/src/devnet/localNetwork.ts";
 import { relayConfigSchema } from "../relay/src/config/relayConfig.ts";
+import { RELAY_NODE_FLAGS } from "../relay/src/runtime/heapFlags.ts";
 import { histogramQuantile, machineBusySeconds, metricByLabel, metricSum, percentile, procIo, procSample, scrape, threadSchedstat, type Metrics } from "./measure.ts";
 import { attributeSlowPackets, readGcLog } from "./relay/gcAttribution.ts";
-import { PACKET_FRAME_SIZE, TABLE_ENTRY } from "./relay/wire.ts";
+import { PACKET_FRAME_SIZE, TABLE_ENTRY, type GcTally } from "./relay/wire.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const STEP_SECONDS = Number(process.env.STEP_SECONDS ?? "4");
@@ -84,6 +90,8 @@ const backend = getNativeBackend();
 // ---------------------------------------------------------------------------------------------------------
 // Child processes (generator, sink) spoken to over IPC, one request at a time per command name.
 
+const CHILD_NODE_FLAGS = process.env.BENCH_CHILD_NODE_FLAGS?.split(" ").filter(Boolean) ?? [...RELAY_NODE_FLAGS];
+
 interface Child {
   proc: ChildProcess;
   request<T = Record<string, unknown>>(cmd: string, body?: Record<string, unknown>): Promise<T>;
@@ -92,7 +100,7 @@ interface Child {
 function spawnChild(file: string, args: string[], name: string): Promise<Child> {
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
-  const proc = fork(join(here, "relay", file), args, { execPath: process.execPath, execArgv: [], env, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  const proc = fork(join(here, "relay", file), args, { execPath: process.execPath, execArgv: CHILD_NODE_FLAGS, env, stdio: ["ignore", "pipe", "pipe", "ipc"] });
   proc.stdout!.on("data", (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
   proc.stderr!.on("data", (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
   const waiters = new Map<string, ((m: Record<string, unknown>) => void)[]>();
@@ -266,8 +274,9 @@ async function main() {
 
   // -------------------------------------------------------------------------------------------------------
   let next = 0; // next packet index to send to R
-  type GenStats = { counts: { acks: number; reveals: number; receipts: number; nacks: number; other: number }; nackReasons: Record<number, number>; cpu: NodeJS.CpuUsage; rss: number };
-  type SinkStats = { counts: { packets: number; unknown: number; duplicate: number; baseline: number; vouchers: number; stalls: number }; cpu: NodeJS.CpuUsage; rss: number };
+  type GenStats = { counts: { acks: number; reveals: number; receipts: number; nacks: number; other: number }; nackReasons: Record<number, number>; cpu: NodeJS.CpuUsage; rss: number; gc: GcTally };
+  type SinkStats = { counts: { packets: number; unknown: number; duplicate: number; baseline: number; vouchers: number; stalls: number }; cpu: NodeJS.CpuUsage; rss: number; gc: GcTally };
+  const gcSince = (before: GcTally, after: GcTally): GcTally => ({ collections: after.collections - before.collections, major: after.major - before.major, pauseMs: after.pauseMs - before.pauseMs });
 
   /**
    * Waits until everything sent to R came back (sink got it; ACK, REVEAL, RECEIPT at the generator), except what
@@ -381,6 +390,9 @@ async function main() {
       ...(scheduling ? { schedulingProbe: scheduling } : {}),
       generatorCpuSeconds: (drained.g.cpu.user + drained.g.cpu.system - g0.cpu.user - g0.cpu.system) / 1e6,
       sinkCpuSeconds: (drained.s.cpu.user + drained.s.cpu.system - s0.cpu.user - s0.cpu.system) / 1e6,
+      /** The helpers' own collections: they share R's cores, so theirs delay R too. */
+      generatorGc: gcSince(g0.gc, drained.g.gc),
+      sinkGc: gcSince(s0.gc, drained.s.gc),
       sorted,
       m0,
       m1,
@@ -527,6 +539,8 @@ async function main() {
     `latency phase: the machine was ${(viaRelay.machineBusy * 100).toFixed(0)} % busy; R's event-loop thread ran ${(viaRelay.relayMainThread.running * 100).toFixed(0)} % of the time and waited for a core ${(viaRelay.relayMainThread.waitingForCore * 100).toFixed(0)} %; an idle probe process woke p50 ${probeStats.p50Ms.toFixed(2)} ms, p99 ${probeStats.p99Ms.toFixed(2)} ms, max ${probeStats.maxMs.toFixed(1)} ms late ` +
       `(${probeStats.over3Ms} of ${probeStats.wakeups} wake-ups > 3 ms late, ${probeStats.over10Ms} > 10 ms)`,
   );
+  const gcLine = (who: string, gc: GcTally) => `${who} ${gc.collections} (${gc.major} major, ${gc.pauseMs.toFixed(0)} ms paused)`;
+  log(`latency phase: collections of the helpers sharing R's cores: ${gcLine("generator", viaRelay.generatorGc)}, ${gcLine("sink", viaRelay.sinkGc)}`);
   let gcInLatencyPhase: ReturnType<typeof attributeSlowPackets> | undefined;
   if (GC_LOG) {
     await sleep(600); // R's threads rewrite their GC logs every 500 ms
@@ -699,7 +713,7 @@ async function main() {
   };
   // Only a default run writes bench/results/relay.json; a profiled run (the profiler costs R ~10 %) or one with
   // other settings writes next to its profile or to $TMPDIR.
-  const canonical = !PROFILE && !GC_LOG && SINK_MODE === "full" && !FIXED_RATES && !LATENCY_RATE && !process.env.STEP_SECONDS && !process.env.LATENCY_SECONDS && !process.env.BENCH_RELAY_NODE_FLAGS;
+  const canonical = !PROFILE && !GC_LOG && SINK_MODE === "full" && !FIXED_RATES && !LATENCY_RATE && !process.env.STEP_SECONDS && !process.env.LATENCY_SECONDS && !process.env.BENCH_RELAY_NODE_FLAGS && !process.env.BENCH_CHILD_NODE_FLAGS;
   const file = canonical ? join(here, "results", "relay.json") : PROFILE ? join(profileDir, "relay-profiled.json") : join(tmpdir(), `bench-relay-${SINK_MODE}-${Date.now()}.json`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(out, (_k, v) => (typeof v === "number" && !Number.isInteger(v) ? Number(v.toFixed(3)) : v), 2)}\n`);

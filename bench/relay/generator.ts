@@ -13,8 +13,9 @@ import type { Stream } from "@libp2p/interface";
 import { multiaddr } from "@multiformats/multiaddr";
 import { LINK_PROTOCOL } from "#net";
 import { createHost } from "#net/node";
-import { BASELINE_MARK, FRAME_TYPE_ACK, FRAME_TYPE_NACK, FRAME_TYPE_RECEIPT, FRAME_TYPE_REVEAL, PACKET_CHALLENGE_OFFSET, PACKET_FRAME_SIZE, RawBatchReader, nowUs } from "./wire.ts";
+import { BASELINE_MARK, FRAME_TYPE_ACK, FRAME_TYPE_NACK, FRAME_TYPE_RECEIPT, FRAME_TYPE_REVEAL, PACKET_CHALLENGE_OFFSET, PACKET_FRAME_SIZE, RawBatchReader, countGarbageCollections, nowUs } from "./wire.ts";
 
+const gc = countGarbageCollections();
 const host = await createHost({ listen: [] });
 let frames = Buffer.alloc(0);
 let loaded = 0;
@@ -193,7 +194,7 @@ process.on("message", (message: { cmd: string; [k: string]: unknown }) => {
       return reply({ times: Array.from(src.subarray(m.from, m.to)) });
     }
     case "stats":
-      return reply({ counts: { ...counts }, nackReasons, cpu: process.cpuUsage(), rss: process.memoryUsage().rss });
+      return reply({ counts: { ...counts }, nackReasons, cpu: process.cpuUsage(), rss: process.memoryUsage().rss, gc });
     case "stop":
       return void Promise.resolve(host.stop()).finally(() => process.exit(0));
   }

@@ -16,13 +16,14 @@ import { privateKeyFromProtobuf } from "@libp2p/crypto/keys";
 import type { Stream } from "@libp2p/interface";
 import { LINK_PROTOCOL } from "#net";
 import { createHost } from "#net/node";
-import { BASELINE_MARK, FRAME_TYPE_ACK, FRAME_TYPE_PACKET, FRAME_TYPE_RECEIPT, FRAME_TYPE_REVEAL, FRAME_TYPE_VOUCHER, FRAME_VERSION, PACKET_CHALLENGE_OFFSET, RawBatchReader, TABLE_ENTRY, nowUs } from "./wire.ts";
+import { BASELINE_MARK, FRAME_TYPE_ACK, FRAME_TYPE_PACKET, FRAME_TYPE_RECEIPT, FRAME_TYPE_REVEAL, FRAME_TYPE_VOUCHER, FRAME_VERSION, PACKET_CHALLENGE_OFFSET, RawBatchReader, TABLE_ENTRY, countGarbageCollections, nowUs } from "./wire.ts";
 
 const MARK = BASELINE_MARK.toString("latin1");
 
 
 const [keysFile, listen, mode, lingerArg] = process.argv.slice(2) as [string, string, "ack" | "full", string | undefined];
 const lingerMs = Number(lingerArg ?? "0");
+const gc = countGarbageCollections();
 const keyJson = JSON.parse(readFileSync(keysFile, "utf8")) as { libp2pPrivateKey: string };
 const host = await createHost({ privateKey: privateKeyFromProtobuf(Buffer.from(keyJson.libp2pPrivateKey, "base64")), listen: [listen] });
 
@@ -155,7 +156,7 @@ process.on("message", (message: { cmd: string; [k: string]: unknown }) => {
       return;
     }
     case "stats":
-      process.send!({ reply: "stats", counts, cpu: process.cpuUsage(), rss: process.memoryUsage().rss });
+      process.send!({ reply: "stats", counts, cpu: process.cpuUsage(), rss: process.memoryUsage().rss, gc });
       return;
     case "stop":
       void Promise.resolve(host.stop()).finally(() => process.exit(0));
