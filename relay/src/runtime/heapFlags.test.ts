@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EXTERNAL_MEMORY_FLAG, HEAP_GROWING_FLAG, MEMORY_REDUCER_FLAG, RELAY_NODE_FLAGS, YOUNG_GENERATION_MIB } from "./heapFlags.ts";
+import { EXTERNAL_MEMORY_FLAG, HEAP_GROWING_FLAG, RELAY_NODE_FLAGS, YOUNG_GENERATION_MIB } from "./heapFlags.ts";
 
 const repoRoot = join(import.meta.dirname, "../../..");
 const moduleUrl = new URL("./heapFlags.ts", import.meta.url).href;
@@ -21,7 +21,7 @@ describe("the relay's heap settings", () => {
     const bare = probe([]);
     expect(bare.mib).toBeLessThan(YOUNG_GENERATION_MIB);
     expect(bare.warning).toContain(`node ${RELAY_NODE_FLAGS.join(" ")}`);
-    for (const flag of [EXTERNAL_MEMORY_FLAG, HEAP_GROWING_FLAG, MEMORY_REDUCER_FLAG]) {
+    for (const flag of [EXTERNAL_MEMORY_FLAG, HEAP_GROWING_FLAG]) {
       const without = probe(RELAY_NODE_FLAGS.filter((f) => f !== flag));
       expect(without.mib).toBe(YOUNG_GENERATION_MIB);
       expect(without.warning).toContain(`without ${flag}`);

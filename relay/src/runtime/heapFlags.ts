@@ -55,22 +55,11 @@ export const OLD_GENERATION_GROWING_PERCENT = 300;
 export const HEAP_GROWING_FLAG = `--heap-growing-percent=${OLD_GENERATION_GROWING_PERCENT}`;
 
 /**
- * Keeps V8 from shrinking the heap while the relay is quiet. Why: after ~8 s of little allocation, V8's memory
- * reducer runs full collections that give the young generation's pages back to the OS ("Mark-Compact (reduce)
- * 92.7 (184.9) -> 46.6 (86.1) MB" in bench:relay while R waited for its next phase). The next burst of traffic
- * then faults ~100 MB of pages in again, on the threads that forward packets, and its first seconds were the
- * slowest of the run: after 8 s of quiet, 229–2,357 packets slower than 10 ms in the first 2 s of the latency
- * phase in five runs of six, against 13–77 with this flag (bench/results/relay-profile.md, 7 Dec, afternoon).
- * A relay is a server that idles between bursts; the price is that an idle relay keeps its heap committed.
- */
-export const MEMORY_REDUCER_FLAG = "--no-memory-reducer";
-
-/**
  * The Node flags a relay process is started with. V8 sizes its heap when the process starts and Node does
  * not accept these in NODE_OPTIONS, so they go on the command line: `bin/sotto` and the devnet's relay
  * processes pass them (test/cli checks that bin/sotto does).
  */
-export const RELAY_NODE_FLAGS: readonly string[] = [`--min-semi-space-size=${YOUNG_GENERATION_MIB}`, EXTERNAL_MEMORY_FLAG, HEAP_GROWING_FLAG, MEMORY_REDUCER_FLAG];
+export const RELAY_NODE_FLAGS: readonly string[] = [`--min-semi-space-size=${YOUNG_GENERATION_MIB}`, EXTERNAL_MEMORY_FLAG, HEAP_GROWING_FLAG];
 
 /** This process's new-space capacity in MiB (what `--min-semi-space-size` set, or V8's current size). */
 export function youngGenerationMiB(): number {
@@ -81,8 +70,8 @@ export function youngGenerationMiB(): number {
 /** Undefined if the process has the heap settings it should, else what to tell the operator. */
 export function heapFlagsWarning(): string | undefined {
   const mib = youngGenerationMiB();
-  const missing = [EXTERNAL_MEMORY_FLAG, HEAP_GROWING_FLAG, MEMORY_REDUCER_FLAG].filter((flag) => !process.execArgv.includes(flag));
+  const missing = [EXTERNAL_MEMORY_FLAG, HEAP_GROWING_FLAG].filter((flag) => !process.execArgv.includes(flag));
   if (mib >= YOUNG_GENERATION_MIB && missing.length === 0) return undefined;
   const problem = mib < YOUNG_GENERATION_MIB ? `the V8 young generation is ${mib} MiB` : `V8 runs without ${missing.join(" ")}`;
-  return `${problem}; start the relay with \`node ${RELAY_NODE_FLAGS.join(" ")} …\` (bin/sotto does), or packets wait for the garbage collector under load (relay/src/runtime/heapFlags.ts says why)`;
+  return `${problem}; start the relay with \`node ${RELAY_NODE_FLAGS.join(" ")} …\` (bin/sotto does) or packets are delayed by a major GC every second or so under load`;
 }
