@@ -20,7 +20,7 @@
  * The generator and the sink run with the relay's Node flags (RELAY_NODE_FLAGS: the sink stands in for a relay,
  * and both share R's two cores, which a real network's other nodes would not). With V8's defaults the sink ran
  * a mark-compact every ~1.3 s whose marking took R's other core for 20–35 ms, and those episodes were most of
- * R's p99 (bench/results/relay-profile.md, 7 Dec, afternoon). Their collections in the latency phase are reported.
+ * R's p99 (bench/results/relay-profile.md, "7 Dec, second session"). Their collections in the latency phase are reported.
  *
  * Phases: R idle (background CPU); first packet (R reads the sender's channel from the chain); warm-up;
  * closed loop (256 packets between sending and R's REVEAL) for a capacity estimate C; open-loop steps from
