@@ -66,7 +66,8 @@ import { relayConfigSchema } from "../relay/src/config/relayConfig.ts";
 import { RELAY_NODE_FLAGS } from "../relay/src/runtime/heapFlags.ts";
 import { histogramQuantile, machineBusySeconds, metricByLabel, metricSum, percentile, procIo, procSample, scrape, threadSchedstat, type Metrics } from "./measure.ts";
 import { attributeSlowPackets, readGcLog } from "./relay/gcAttribution.ts";
-import { PACKET_FRAME_SIZE, TABLE_ENTRY, type GcTally } from "./relay/wire.ts";
+import type { GcTally } from "./relay/gcTally.ts";
+import { PACKET_FRAME_SIZE, TABLE_ENTRY } from "./relay/wire.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const STEP_SECONDS = Number(process.env.STEP_SECONDS ?? "4");

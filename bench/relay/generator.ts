@@ -13,7 +13,8 @@ import type { Stream } from "@libp2p/interface";
 import { multiaddr } from "@multiformats/multiaddr";
 import { LINK_PROTOCOL } from "#net";
 import { createHost } from "#net/node";
-import { BASELINE_MARK, FRAME_TYPE_ACK, FRAME_TYPE_NACK, FRAME_TYPE_RECEIPT, FRAME_TYPE_REVEAL, PACKET_CHALLENGE_OFFSET, PACKET_FRAME_SIZE, RawBatchReader, countGarbageCollections, nowUs } from "./wire.ts";
+import { BASELINE_MARK, FRAME_TYPE_ACK, FRAME_TYPE_NACK, FRAME_TYPE_RECEIPT, FRAME_TYPE_REVEAL, PACKET_CHALLENGE_OFFSET, PACKET_FRAME_SIZE, RawBatchReader, nowUs } from "./wire.ts";
+import { countGarbageCollections } from "./gcTally.ts";
 
 const gc = countGarbageCollections();
 const host = await createHost({ listen: [] });

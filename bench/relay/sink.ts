@@ -16,7 +16,8 @@ import { privateKeyFromProtobuf } from "@libp2p/crypto/keys";
 import type { Stream } from "@libp2p/interface";
 import { LINK_PROTOCOL } from "#net";
 import { createHost } from "#net/node";
-import { BASELINE_MARK, FRAME_TYPE_ACK, FRAME_TYPE_PACKET, FRAME_TYPE_RECEIPT, FRAME_TYPE_REVEAL, FRAME_TYPE_VOUCHER, FRAME_VERSION, PACKET_CHALLENGE_OFFSET, RawBatchReader, TABLE_ENTRY, countGarbageCollections, nowUs } from "./wire.ts";
+import { BASELINE_MARK, FRAME_TYPE_ACK, FRAME_TYPE_PACKET, FRAME_TYPE_RECEIPT, FRAME_TYPE_REVEAL, FRAME_TYPE_VOUCHER, FRAME_VERSION, PACKET_CHALLENGE_OFFSET, RawBatchReader, TABLE_ENTRY, nowUs } from "./wire.ts";
+import { countGarbageCollections } from "./gcTally.ts";
 
 const MARK = BASELINE_MARK.toString("latin1");
 

@@ -4,7 +4,6 @@
  * (no point checks, no ticket parsing): they only slice bytes, so their CPU cost per packet stays far
  * below the relay's.
  */
-import { PerformanceObserver, constants, type PerformanceEntry } from "node:perf_hooks";
 import {
   FRAME_TYPE_ACK,
   FRAME_TYPE_NACK,
@@ -75,24 +74,3 @@ export function batch(count: number, frameSize: number, write: (out: Buffer, off
 
 /** Monotonic clock shared by every process on this machine (CLOCK_MONOTONIC), in microseconds. */
 export const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
-
-/** Garbage collections of this process's main thread so far: the benchmark's helpers report theirs, since they share R's cores. */
-export interface GcTally {
-  collections: number;
-  /** Mark-compacts: V8 marks on helper threads meanwhile, so these take cores from R, not only from the helper. */
-  major: number;
-  pauseMs: number;
-}
-
-/** Starts counting this process's garbage collections (perf_hooks); read the returned object at any time. */
-export function countGarbageCollections(): GcTally {
-  const tally: GcTally = { collections: 0, major: 0, pauseMs: 0 };
-  new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      tally.collections++;
-      if ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) tally.major++;
-      tally.pauseMs += entry.duration;
-    }
-  }).observe({ entryTypes: ["gc"] });
-  return tally;
-}
