@@ -26,8 +26,7 @@ export class ExpiringMap<K extends string | number, V> {
     // Moved to the end: insertion order stays expiry order.
     this.#entries.setLast(key, { value, expiresAt: now + this.#ttlMs });
     while (this.#entries.size > this.#maxSize) {
-      const oldest = this.#entries.keys().next().value as K;
-      const entry = this.#entries.take(oldest)!;
+      const [oldest, entry] = this.#entries.shift()!;
       this.#onExpire?.(oldest, entry.value);
     }
   }
@@ -54,10 +53,9 @@ export class ExpiringMap<K extends string | number, V> {
   /** Drops every expired entry (call periodically); returns how many expired. */
   sweep(now: number): number {
     let expired = 0;
-    for (const [key, entry] of this.#entries) {
-      if (entry.expiresAt > now) break;
-      this.#entries.delete(key);
-      this.#onExpire?.(key, entry.value);
+    for (let oldest = this.#entries.first(); oldest !== undefined && oldest[1].expiresAt <= now; oldest = this.#entries.first()) {
+      this.#entries.shift();
+      this.#onExpire?.(oldest[0], oldest[1].value);
       expired++;
     }
     return expired;

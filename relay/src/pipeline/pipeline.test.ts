@@ -29,6 +29,22 @@ describe("ExpiringMap", () => {
     expect(map.sweep(1_000)).toBe(1);
     expect(expired).toEqual(["a", "b", "c"]);
   });
+
+  it("sweeps what get would call expired, oldest first, and stops at the first live entry; a refreshed key moves back", () => {
+    const expired: string[] = [];
+    const map = new ExpiringMap<string, number>({ ttlMs: 100, maxSize: 10, onExpire: (k) => expired.push(k) });
+    map.set("a", 1, 0);
+    map.set("b", 2, 10);
+    map.set("a", 3, 15); // now expires at 115, after b
+    map.set("c", 4, 20);
+    expect(map.sweep(109)).toBe(0);
+    expect(map.sweep(110)).toBe(1); // b's expiry time: get(b, 110) would be undefined too
+    expect(expired).toEqual(["b"]);
+    expect(map.entries()).toEqual([["a", 3], ["c", 4]]);
+    expect(map.sweep(115)).toBe(1);
+    expect(expired).toEqual(["b", "a"]);
+    expect(map.entries()).toEqual([["c", 4]]);
+  });
 });
 
 describe("HopReliability", () => {

@@ -8,7 +8,7 @@ type Key = number | string;
 type Op =
   | { op: "set" | "setLast"; key: Key; value: number }
   | { op: "delete" | "take"; key: Key }
-  | { op: "clear" };
+  | { op: "clear" | "first" | "shift" };
 
 /** Keys: small integers, large and negative numbers, and hex strings, with repeats; enough of them to grow the buckets. */
 const KEYS: Key[] = [
@@ -25,6 +25,7 @@ const ops = fc.array(
     { weight: 6, arbitrary: fc.record({ op: fc.constantFrom("set" as const, "setLast" as const), key, value: fc.integer() }) },
     { weight: 4, arbitrary: fc.record({ op: fc.constantFrom("delete" as const, "take" as const), key }) },
     { weight: 1, arbitrary: fc.constant({ op: "clear" as const }) },
+    { weight: 2, arbitrary: fc.constantFrom({ op: "first" as const }, { op: "shift" as const }) },
   ),
   // Long enough sequences to grow (and rehash) the buckets.
   { maxLength: 600, size: "max" },
@@ -58,7 +59,7 @@ function oldSpacePerInsertion(kind: "Map" | "SlotMap", keys: "integers" | "hex")
 }
 
 describe("SlotMap", () => {
-  it("behaves like a Map: same values, sizes and insertion order after any sequence of operations (setLast as delete + set, take as get + delete)", () => {
+  it("behaves like a Map: same values, sizes and insertion order after any sequence of operations (setLast as delete + set, take as get + delete, first and shift as the Map's first entry, shift then deleting it)", () => {
     fc.assert(
       fc.property(ops, (sequence: Op[]) => {
         const expected = new Map<Key, number>();
@@ -74,6 +75,11 @@ describe("SlotMap", () => {
           else if (step.op === "take") {
             expect(actual.take(step.key)).toBe(expected.get(step.key));
             expected.delete(step.key);
+          } else if (step.op === "first") expect(actual.first()).toEqual([...expected].at(0));
+          else if (step.op === "shift") {
+            const oldest = [...expected].at(0);
+            expect(actual.shift()).toEqual(oldest);
+            if (oldest) expected.delete(oldest[0]);
           } else actual.clear(), expected.clear();
           expect(actual.size).toBe(expected.size);
         }

@@ -78,6 +78,20 @@ export class SlotMap<K extends string | number, V> implements Iterable<[K, V]> {
     return value === ABSENT ? undefined : value;
   }
 
+  /** The oldest entry (first in iteration order), or undefined if the map is empty. */
+  first(): [K, V] | undefined {
+    const slot = this.#head;
+    return slot < 0 ? undefined : [this.#keys[slot] as K, this.#values[slot] as V];
+  }
+
+  /** Deletes the oldest entry and returns it (undefined if empty), with the hash stored for it: the key is not hashed again. */
+  shift(): [K, V] | undefined {
+    const slot = this.#head;
+    if (slot < 0) return undefined;
+    const key = this.#keys[slot] as K;
+    return [key, this.#remove(key, this.#hashes[slot]!) as V];
+  }
+
   #insert(key: K, value: V, hash: number): void {
     const slot = this.#free.pop() ?? this.#keys.length;
     this.#keys[slot] = key;
