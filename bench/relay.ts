@@ -91,7 +91,9 @@ const backend = getNativeBackend();
 // ---------------------------------------------------------------------------------------------------------
 // Child processes (generator, sink) spoken to over IPC, one request at a time per command name.
 
-const CHILD_NODE_FLAGS = process.env.BENCH_CHILD_NODE_FLAGS?.split(" ").filter(Boolean) ?? [...RELAY_NODE_FLAGS];
+/** Node flags from a space-separated environment variable (BENCH_RELAY_NODE_FLAGS, BENCH_CHILD_NODE_FLAGS), if set. */
+const nodeFlagsFromEnv = (name: string): string[] | undefined => process.env[name]?.split(" ").filter(Boolean);
+const CHILD_NODE_FLAGS = nodeFlagsFromEnv("BENCH_CHILD_NODE_FLAGS") ?? [...RELAY_NODE_FLAGS];
 
 interface Child {
   proc: ChildProcess;
@@ -173,7 +175,7 @@ async function main() {
   net = await startLocalNetwork({
     relays: 2,
     processes: true,
-    nodeFlags: [...(GC_LOG ? ["--import", join(here, "relay", "gcLog.ts")] : []), ...(process.env.BENCH_RELAY_NODE_FLAGS?.split(" ").filter(Boolean) ?? [])],
+    nodeFlags: [...(GC_LOG ? ["--import", join(here, "relay", "gcLog.ts")] : []), ...(nodeFlagsFromEnv("BENCH_RELAY_NODE_FLAGS") ?? [])],
     fees: [1n, 1n],
     channelDeposit: deposit,
     logLevel: "warn",
