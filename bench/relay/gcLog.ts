@@ -6,8 +6,9 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PerformanceObserver, performance, type PerformanceEntry } from "node:perf_hooks";
+import { PerformanceObserver, performance } from "node:perf_hooks";
 import { threadId } from "node:worker_threads";
+import { gcKind } from "../../relay/src/runtime/gcKind.ts";
 
 /** [start µs, duration µs, kind (perf_hooks constants: 1 minor, 2 major, 4 incremental, 8 weak callbacks)] */
 export type GcEvent = [number, number, number];
@@ -18,8 +19,7 @@ if (dir) {
   const monotonicUs = (msSinceOrigin: number) => Number(process.hrtime.bigint() / 1000n) - (performance.now() - msSinceOrigin) * 1000;
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0;
-      events.push([Math.round(monotonicUs(entry.startTime)), Math.round(entry.duration * 1000), kind]);
+      events.push([Math.round(monotonicUs(entry.startTime)), Math.round(entry.duration * 1000), gcKind(entry)]);
     }
   }).observe({ entryTypes: ["gc"] });
   const file = join(dir, `${process.pid}.${threadId}.json`);

@@ -3,7 +3,8 @@
  * R's two cores, and a collection of theirs (a mark-compact's helper threads above all) delays R as much as one
  * of R's own would (bench/results/relay-profile.md, "7 Dec, second session").
  */
-import { PerformanceObserver, constants, type PerformanceEntry } from "node:perf_hooks";
+import { PerformanceObserver, constants } from "node:perf_hooks";
+import { gcKind } from "../../relay/src/runtime/gcKind.ts";
 
 /** Garbage collections of this process's main thread so far. */
 export interface GcTally {
@@ -19,7 +20,7 @@ export function countGarbageCollections(): GcTally {
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       tally.collections++;
-      if ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) tally.major++;
+      if (gcKind(entry) === constants.NODE_PERFORMANCE_GC_MAJOR) tally.major++;
       tally.pauseMs += entry.duration;
     }
   }).observe({ entryTypes: ["gc"] });

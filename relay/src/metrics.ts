@@ -2,6 +2,7 @@ import { PerformanceObserver, constants } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
 import type { Worker } from "node:worker_threads";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { gcKind } from "./runtime/gcKind.ts";
 
 /** JS heap in use right after the process's latest major (mark-compact) GC; NaN before the first. */
 let heapAfterMajorGc = Number.NaN;
@@ -17,7 +18,7 @@ function observeMajorGcs(): void {
   if (observingGc) return;
   observingGc = true;
   new PerformanceObserver((list) => {
-    const major = list.getEntries().filter((entry) => (entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR).length;
+    const major = list.getEntries().filter((entry) => gcKind(entry) === constants.NODE_PERFORMANCE_GC_MAJOR).length;
     if (major === 0) return;
     majorGcs += major;
     heapAfterMajorGc = getHeapStatistics().used_heap_size;
