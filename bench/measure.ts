@@ -58,10 +58,21 @@ export function procIo(pid: number): { syscr: number; syscw: number; storageWrit
  * other processes took, and loopback traffic's softirq time belongs to no process.
  */
 export function machineBusySeconds(options: { interrupts: boolean }): number {
-  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const cpu = allCpuTimes();
   const busy = cpu[0]! + cpu[1]! + cpu[2]!;
   return (options.interrupts ? busy + (cpu[5] ?? 0) + (cpu[6] ?? 0) : busy) / CLK_TCK;
 }
+
+/**
+ * CPU seconds (all cores) the hypervisor gave to someone else while this VM had work to run ("steal"). On a
+ * shared VM a run's tail can come from there; it counts in no process's time.
+ */
+export function stolenSeconds(): number {
+  return (allCpuTimes()[7] ?? 0) / CLK_TCK;
+}
+
+/** The first line of /proc/stat: user nice system idle iowait irq softirq steal …, in clock ticks. */
+const allCpuTimes = (): number[] => readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
 
 /** Nearest-rank percentile of an ascending array (NaN when empty). */
 export function percentile(sorted: ArrayLike<number>, p: number): number {

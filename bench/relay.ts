@@ -66,7 +66,7 @@ import { getNativeBackend } from "#protocol/native";
 import { startLocalNetwork, type LocalNetwork, type LocalRelay } from "../cli/src/devnet/localNetwork.ts";
 import { relayConfigSchema } from "../relay/src/config/relayConfig.ts";
 import { RELAY_NODE_FLAGS } from "../relay/src/runtime/heapFlags.ts";
-import { histogramQuantile, machineBusySeconds, metricByLabel, metricSum, percentile, procIo, procSample, scrape, threadSchedstat, type Metrics } from "./measure.ts";
+import { histogramQuantile, machineBusySeconds, metricByLabel, metricSum, percentile, procIo, procSample, scrape, stolenSeconds, threadSchedstat, type Metrics } from "./measure.ts";
 import { attributeSlowPackets, readGcLog } from "./relay/gcAttribution.ts";
 import type { GcTally } from "./relay/gcTally.ts";
 import { PACKET_FRAME_SIZE, TABLE_ENTRY } from "./relay/wire.ts";
@@ -311,6 +311,7 @@ async function main() {
     const benchPids = [process.pid, generator!.proc.pid!, sink!.proc.pid!, probe!.proc.pid!];
     const machine0 = machineBusySeconds({ interrupts: false }) - ownSeconds(benchPids) - p0.cpuSeconds;
     const busy0 = machineBusySeconds({ interrupts: true });
+    const stolen0 = stolenSeconds();
     const main0 = threadSchedstat(relayPid);
     const [g0, s0] = await Promise.all([generator!.request<GenStats>("stats"), sink!.request<SinkStats>("stats")]);
     if (probed) await probe!.request("start");
@@ -318,6 +319,7 @@ async function main() {
     const scheduling = probed ? await probe!.request<ProbeStats>("stats") : undefined;
     const sendingSeconds = (run.endUs - run.startUs) / 1e6;
     const machineBusy = (machineBusySeconds({ interrupts: true }) - busy0) / sendingSeconds / cpus().length;
+    const stolenMs = (stolenSeconds() - stolen0) * 1000;
     const main1 = threadSchedstat(relayPid);
     // R's event-loop thread: the share of the time it ran, and the share it was ready to run but had no core.
     const relayMainThread = { running: (main1.runSeconds - main0.runSeconds) / sendingSeconds, waitingForCore: (main1.waitSeconds - main0.waitSeconds) / sendingSeconds };
@@ -395,6 +397,8 @@ async function main() {
       otherProcessesCores: otherCpuSeconds / activeSeconds,
       /** Share of all cores busy while sending (every process, interrupts included). */
       machineBusy,
+      /** CPU time (ms, all cores) the hypervisor took from this VM while sending. */
+      stolenMs,
       relayMainThread,
       ...(scheduling ? { schedulingProbe: scheduling } : {}),
       generatorCpuSeconds: (drained.g.cpu.user + drained.g.cpu.system - g0.cpu.user - g0.cpu.system) / 1e6,
@@ -554,7 +558,7 @@ async function main() {
   log(`latency phase: R held its commits ${commitHolds.count} times for WAL rewinds, ${commitHolds.totalMs.toFixed(1)} ms in all (p99 bucket ${commitHolds.p99.bucket})`);
   const probeStats = viaRelay.schedulingProbe!;
   log(
-    `latency phase: the machine was ${(viaRelay.machineBusy * 100).toFixed(0)} % busy; R's event-loop thread ran ${(viaRelay.relayMainThread.running * 100).toFixed(0)} % of the time and waited for a core ${(viaRelay.relayMainThread.waitingForCore * 100).toFixed(0)} %; an idle probe process woke p50 ${probeStats.p50Ms.toFixed(2)} ms, p99 ${probeStats.p99Ms.toFixed(2)} ms, max ${probeStats.maxMs.toFixed(1)} ms late ` +
+    `latency phase: the machine was ${(viaRelay.machineBusy * 100).toFixed(0)} % busy (and the hypervisor stole ${viaRelay.stolenMs.toFixed(0)} ms of CPU); R's event-loop thread ran ${(viaRelay.relayMainThread.running * 100).toFixed(0)} % of the time and waited for a core ${(viaRelay.relayMainThread.waitingForCore * 100).toFixed(0)} %; an idle probe process woke p50 ${probeStats.p50Ms.toFixed(2)} ms, p99 ${probeStats.p99Ms.toFixed(2)} ms, max ${probeStats.maxMs.toFixed(1)} ms late ` +
       `(${probeStats.over3Ms} of ${probeStats.wakeups} wake-ups > 3 ms late, ${probeStats.over10Ms} > 10 ms)`,
   );
   const gcLine = (who: string, gc: GcTally) => `${who} ${gc.collections} (${gc.major} major, ${gc.pauseMs.toFixed(0)} ms paused)`;
@@ -673,7 +677,7 @@ async function main() {
       unit: `% of ${cpus().length} cores`,
       target: "",
       met: null,
-      note: `at ${latencyRate}/s: R ${coreShare(viaRelay.relay.cpuSeconds, viaRelay)}, generator ${coreShare(viaRelay.generatorCpuSeconds, viaRelay)}, sink ${coreShare(viaRelay.sinkCpuSeconds, viaRelay)} of a core; together ${cpuRatio.toFixed(2)}× the CPU per packet they use at ${steady.offeredPerSec}/s`,
+      note: `at ${latencyRate}/s: R ${coreShare(viaRelay.relay.cpuSeconds, viaRelay)}, generator ${coreShare(viaRelay.generatorCpuSeconds, viaRelay)}, sink ${coreShare(viaRelay.sinkCpuSeconds, viaRelay)} of a core; together ${cpuRatio.toFixed(2)}× the CPU per packet they use at ${steady.offeredPerSec}/s; the hypervisor took ${viaRelay.stolenMs.toFixed(0)} ms of CPU from the VM ("steal")`,
     },
     {
       figure: "R's event-loop thread at half rate",
