@@ -563,16 +563,23 @@ async function main() {
   );
   const gcLine = (who: string, gc: GcTally) => `${who} ${gc.collections} (${gc.major} major, ${gc.pauseMs.toFixed(0)} ms paused)`;
   log(`latency phase: collections of the helpers sharing R's cores: ${gcLine("generator", viaRelay.generatorGc)}, ${gcLine("sink", viaRelay.sinkGc)}`);
-  let gcInLatencyPhase: ReturnType<typeof attributeSlowPackets> | undefined;
-  if (GC_LOG) {
-    await sleep(600); // R's threads rewrite their GC logs every 500 ms
-    const window = { fromUs: viaRelay.window.startUs, toUs: viaRelay.window.endUs };
-    gcInLatencyPhase = attributeSlowPackets(readGcLog(gcLogDir, relayPid), viaRelay.packets, window, TARGET_P99_MS);
-    const threads = gcInLatencyPhase.threads
+  /** R's collections lined up with a phase's packets slower than the p99 target (BENCH_GC_LOG). */
+  const gcAttribution = (label: string, p: Phase) => {
+    const attribution = attributeSlowPackets(readGcLog(gcLogDir, relayPid), p.packets, { fromUs: p.window.startUs, toUs: p.window.endUs }, TARGET_P99_MS);
+    const threads = attribution.threads
       .map((t) => `thread ${t.thread}${t.thread === 0 ? " (event loop)" : ""}: ${t.collections} collections (${t.majors} major), ${t.totalMs.toFixed(0)} ms, longest ${t.longestMs.toFixed(1)} ms, overlapping ${t.slowPacketsOverlapping}`)
       .join("; ");
-    log(`latency phase: ${gcInLatencyPhase.slowPackets} packets slower than ${TARGET_P99_MS} ms, ${gcInLatencyPhase.overlappingNone} of them overlapping no collection of R; ${threads}`);
+    log(`${label}: ${attribution.slowPackets} packets slower than ${TARGET_P99_MS} ms, ${attribution.overlappingNone} of them overlapping no collection of R; ${threads}`);
+    return attribution;
+  };
+  let gcInLatencyPhase: ReturnType<typeof attributeSlowPackets> | undefined;
+  let gcInWarmIn: ReturnType<typeof attributeSlowPackets> | undefined;
+  if (GC_LOG) {
+    await sleep(600); // R's threads rewrite their GC logs every 500 ms
+    if (warmIn) gcInWarmIn = gcAttribution("warm-in", warmIn);
+    gcInLatencyPhase = gcAttribution("latency phase", viaRelay);
   }
+
 
   // Totals from R's own counters, then settlement.
   await sleep(1500); // let R's last writes and reveals settle
@@ -739,6 +746,7 @@ async function main() {
     addedLatencyMs: added,
     relayCommitHoldsInLatencyPhase: { count: commitHolds.count, totalMs: commitHolds.totalMs, p99Bucket: commitHolds.p99.bucket },
     ...(gcInLatencyPhase ? { relayGcInLatencyPhase: gcInLatencyPhase } : {}),
+    ...(gcInWarmIn ? { relayGcInWarmIn: gcInWarmIn } : {}),
     relayHopLatencyMetric: { p50Ms: hopMetric.p50.seconds * 1000, p50Bucket: hopMetric.p50.bucket, p99Ms: hopMetric.p99.seconds * 1000, p99Bucket: hopMetric.p99.bucket },
     relayCounters: counters,
     counterChecks: counterCheck,
