@@ -75,7 +75,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const STEP_SECONDS = Number(process.env.STEP_SECONDS ?? "4");
 // 30 s: at ~2,500/s the p99 of an 8-s phase (20,000 packets) was decided by two or three stalls and varied ±50 % between runs.
 const LATENCY_SECONDS = Number(process.env.LATENCY_SECONDS ?? "30");
-// 5 s: after ~20 s idle, the slow packets of the quiet-spell transient fell in the first 2–3 s (relay-profile.md).
+// 5 s: after ~20 s idle, the slow packets of the quiet-spell transient fell in its first 0.25–2 s (relay-profile.md, 7 Dec).
 const WARM_IN_SECONDS = Number(process.env.WARM_IN_SECONDS ?? "5");
 const SINK_MODE = (process.env.SINK_MODE ?? "full") as "full" | "ack";
 const PROFILE = process.env.BENCH_PROFILE === "1";
@@ -516,13 +516,13 @@ async function main() {
   log(`highest sustained offered rate: ${maxRate}/s (closed-loop estimate ${capacity}/s)`);
 
   // Latency at half of it, through R and straight to the sink (baseline), after R recovered from the overload.
-  // R is idle while the phase's packets are built, and V8's memory reducer shrinks its heap in such a quiet
-  // spell: the first seconds of traffic afterwards are slower (docs/relay.md). The target is the steady state at
+  // R is idle while the phase's packets are built, and the first second or so of traffic after such a quiet
+  // spell is slower (V8's memory reducer is one cause: docs/relay.md). The target is the steady state at
   // that load, so a warm-in at the same rate comes first; its own figure keeps the quiet-spell transient in view.
   await sleep(3000);
   const latencyRate = LATENCY_RATE ?? Math.max(100, Math.round((maxRate || capacity) / 2 / 50) * 50);
-  const warmInCount = Math.round(latencyRate * WARM_IN_SECONDS);
-  if (built < next + warmInCount + Math.round(latencyRate * LATENCY_SECONDS)) await build(next + warmInCount + Math.round(latencyRate * LATENCY_SECONDS) - built);
+  const needed = next + Math.round(latencyRate * WARM_IN_SECONDS) + Math.round(latencyRate * LATENCY_SECONDS);
+  if (built < needed) await build(needed - built);
   await waitForQuiet();
   const quietSeconds = (performance.now() - lastTrafficAt) / 1000;
   const warmIn = WARM_IN_SECONDS > 0 ? await openPhase(`warm-in at ${latencyRate}/s`, latencyRate, WARM_IN_SECONDS, "no") : undefined;
